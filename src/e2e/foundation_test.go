@@ -1,0 +1,146 @@
+package e2e_test
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3/lagertest"
+	"github.com/nats-io/nats-server/v2/server"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/copilot"
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
+	ccstandin "code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
+	"code.cloudfoundry.org/cf-mesh/internal/pilot"
+	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+)
+
+// freeAddress asks the kernel for a free loopback port.
+func freeAddress() string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer lis.Close()
+	return lis.Addr().String()
+}
+
+func startNATS() string {
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	Expect(err).NotTo(HaveOccurred())
+	go s.Start()
+	Expect(s.ReadyForConnections(10 * time.Second)).To(BeTrue())
+	DeferCleanup(s.Shutdown)
+	return s.ClientURL()
+}
+
+func startCloudController() (*ccstandin.CloudController, string) {
+	cc := ccstandin.New(ccstandin.Options{})
+	server := httptest.NewServer(cc)
+	DeferCleanup(server.Close)
+	cc.SetBaseURL(server.URL)
+	return cc, server.URL
+}
+
+func startBackend(id string) *backend.Backend {
+	b, err := backend.Start(id, "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Stop)
+	return b
+}
+
+func startEmitter(natsURL string) *routeemitter.Emitter {
+	emitter := routeemitter.New(natsURL, lagertest.NewTestLogger("route-emitter"), routeemitter.Options{})
+	run(emitter.Run)
+	return emitter
+}
+
+// run starts a component and stops it when the spec ends.
+func run(component func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- component(ctx) }()
+	DeferCleanup(func() {
+		cancel()
+		Eventually(done, 15*time.Second).Should(Receive(BeNil()))
+	})
+}
+
+// controlPlane holds the in-process copilot and pilot.
+type controlPlane struct {
+	xdsAddress    string
+	pilotRegistry *prometheus.Registry
+	pilot         *pilot.Pilot
+}
+
+// startControlPlane runs a copilot reading ccURL and natsURL and a pilot
+// following it over mutual TLS, as their binaries would with these configs.
+func startControlPlane(ccURL, natsURL string) controlPlane {
+	dir := GinkgoT().TempDir()
+	ca, err := pki.NewCA("e2e CA")
+	Expect(err).NotTo(HaveOccurred())
+	serverTLS, err := ca.WriteFiles(dir, "copilot", "127.0.0.1")
+	Expect(err).NotTo(HaveOccurred())
+	clientTLS, err := ca.WriteFiles(dir, "pilot")
+	Expect(err).NotTo(HaveOccurred())
+	clientTLS.ServerName = "127.0.0.1"
+	clientID, secret := ccstandin.DefaultClientID, ccstandin.DefaultClientSecret
+
+	mcpAddress := freeAddress()
+	copilotConfig := copilot.Config{
+		CloudController: &ccpoller.Config{
+			APIURL: ccURL, ClientID: clientID, ClientSecret: secret,
+			PollInterval: jsonduration.Duration(300 * time.Millisecond), PerPage: 2,
+		},
+		NATS: natssubscriber.Config{
+			Servers:                 []string{natsURL},
+			MinimumRegisterInterval: jsonduration.Duration(time.Second),
+			PruneThreshold:          jsonduration.Duration(5 * time.Second),
+			PruneInterval:           jsonduration.Duration(time.Second),
+		},
+		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
+		Debounce:      jsonduration.Duration(50 * time.Millisecond),
+		StatusAddress: freeAddress(),
+	}.WithDefaults()
+	Expect(copilotConfig.Validate()).To(Succeed())
+	cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
+	Expect(err).NotTo(HaveOccurred())
+	run(cop.Run)
+
+	cp := controlPlane{xdsAddress: freeAddress(), pilotRegistry: prometheus.NewRegistry()}
+	pilotConfig := pilot.Config{
+		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
+		CopilotTLS:    clientTLS,
+		XDS:           pilot.XDSConfig{ListenAddress: cp.xdsAddress},
+		Debounce:      jsonduration.Duration(50 * time.Millisecond),
+		StatusAddress: freeAddress(),
+	}.WithDefaults()
+	Expect(pilotConfig.Validate()).To(Succeed())
+	cp.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), cp.pilotRegistry)
+	Expect(err).NotTo(HaveOccurred())
+	run(cp.pilot.Run)
+	return cp
+}
+
+// metricValue sums a metric's series in a registry.
+func metricValue(reg *prometheus.Registry, name string) float64 {
+	families, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			total += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return total
+}

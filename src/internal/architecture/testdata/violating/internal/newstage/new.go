@@ -1,0 +1,4 @@
+package newstage
+
+// A package nobody classified.
+var X = 1

@@ -1,0 +1,3 @@
+package xdsserver
+
+var X = 1

@@ -1,0 +1,62 @@
+package copilot
+
+import (
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
+	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
+	"code.cloudfoundry.org/cf-mesh/internal/routingtable"
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+)
+
+// builder runs the pure stages and publishes the result. It is called from
+// one goroutine only.
+type builder struct {
+	options  meshconfig.Options
+	mcp      *mcpserver.Server
+	logger   lager.Logger
+	duration prometheus.Histogram
+	routes   prometheus.Gauge
+	objects  prometheus.Gauge
+	problems *lifecycle.ProblemLog
+}
+
+func newBuilder(cfg MeshConfig, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
+	f := promauto.With(reg)
+	logger = logger.Session("builder")
+	return &builder{
+		options: meshconfig.Options{GatewayHTTPPort: cfg.GatewayHTTPPort},
+		mcp:     mcp,
+		logger:  logger,
+		duration: f.NewHistogram(prometheus.HistogramOpts{
+			Name: "cfmesh_copilot_build_duration_seconds", Help: "Time to join the sources, compile the mesh config and publish it.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}),
+		routes: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_copilot_routing_table_routes", Help: "Routes in the routing table.",
+		}),
+		objects: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_copilot_mesh_objects", Help: "Istio objects in the published mesh config.",
+		}),
+		problems: lifecycle.NewProblemLog(logger, "compile-problem", f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_copilot_compile_problems", Help: "Hosts left out of the last mesh config, each for a reported reason.",
+		})),
+	}
+}
+
+func (b *builder) build(desired source.DesiredRoutes, endpoints source.Endpoints) {
+	start := time.Now()
+	table := routingtable.Build(desired, endpoints)
+	cfg, errs := meshconfig.Compile(table, b.options)
+	b.problems.Report(errs)
+	b.mcp.Publish(cfg)
+	b.duration.Observe(time.Since(start).Seconds())
+	b.routes.Set(float64(len(table.Routes)))
+	b.objects.Set(float64(cfg.Len()))
+	b.logger.Debug("published", lager.Data{"routes": len(table.Routes), "endpoints": len(endpoints), "objects": cfg.Len()})
+}

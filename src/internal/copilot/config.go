@@ -1,0 +1,151 @@
+package copilot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
+)
+
+// Config is the copilot's configuration file, rendered as JSON by the
+// copilot BOSH job. Exactly one route source is configured.
+type Config struct {
+	// CloudController reads routes from a Cloud Controller v3 API.
+	CloudController *ccpoller.Config `json:"cloud_controller,omitempty"`
+	// RoutesFile reads routes from a YAML file (the local foundation).
+	RoutesFile *RoutesFileConfig `json:"routes_file,omitempty"`
+	// NATS is where route registrations arrive.
+	NATS natssubscriber.Config `json:"nats"`
+	// MCP is where pilots connect.
+	MCP MCPConfig `json:"mcp"`
+	// Mesh tunes the compiled mesh configuration.
+	Mesh MeshConfig `json:"mesh"`
+	// Debounce is how long source changes must be quiet before a rebuild;
+	// default 100ms.
+	Debounce jsonduration.Duration `json:"debounce"`
+	// StatusAddress serves /metrics, /healthz and /readyz; default
+	// 127.0.0.1:9014.
+	StatusAddress string `json:"status_address"`
+	// LogLevel is debug, info (default) or error.
+	LogLevel string `json:"log_level"`
+}
+
+// RoutesFileConfig names the route file and how often to look for changes.
+type RoutesFileConfig struct {
+	Path string `json:"path"`
+	// PollInterval defaults to 1s.
+	PollInterval jsonduration.Duration `json:"poll_interval"`
+}
+
+// MCPConfig is the MCP listener.
+type MCPConfig struct {
+	// ListenAddress is host:port; default 127.0.0.1:9009.
+	ListenAddress string `json:"listen_address"`
+	// TLS is the server certificate; pilots must present one signed by its
+	// CA. Empty means plaintext, allowed only on loopback.
+	TLS tlsconfig.Files `json:"tls"`
+}
+
+// MeshConfig tunes compilation.
+type MeshConfig struct {
+	// GatewayHTTPPort is the ingress gateway's HTTP port; default 80.
+	GatewayHTTPPort uint32 `json:"gateway_http_port"`
+}
+
+// Defaults.
+const (
+	DefaultMCPAddress       = "127.0.0.1:9009"
+	DefaultStatusAddress    = "127.0.0.1:9014"
+	DefaultDebounce         = 100 * time.Millisecond
+	DefaultRoutesFilePoll   = time.Second
+	DefaultGatewayHTTPPort  = 80
+	maxGatewayHTTPPortValue = 65535
+)
+
+// Load reads, defaults and validates a configuration file.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	return Parse(f)
+}
+
+// Parse reads a configuration, rejecting unknown fields, then applies
+// defaults and validates it.
+func Parse(r io.Reader) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("copilot config: %w", err)
+	}
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("copilot config: %w", err)
+	}
+	return c, nil
+}
+
+// WithDefaults fills empty fields.
+func (c Config) WithDefaults() Config {
+	if c.CloudController != nil {
+		cc := c.CloudController.WithDefaults()
+		c.CloudController = &cc
+	}
+	if c.RoutesFile != nil && c.RoutesFile.PollInterval == 0 {
+		rf := *c.RoutesFile
+		rf.PollInterval = jsonduration.Duration(DefaultRoutesFilePoll)
+		c.RoutesFile = &rf
+	}
+	c.NATS = c.NATS.WithDefaults()
+	if c.MCP.ListenAddress == "" {
+		c.MCP.ListenAddress = DefaultMCPAddress
+	}
+	if c.Mesh.GatewayHTTPPort == 0 {
+		c.Mesh.GatewayHTTPPort = DefaultGatewayHTTPPort
+	}
+	if c.Debounce == 0 {
+		c.Debounce = jsonduration.Duration(DefaultDebounce)
+	}
+	if c.StatusAddress == "" {
+		c.StatusAddress = DefaultStatusAddress
+	}
+	return c
+}
+
+// Validate reports every problem, naming the field.
+func (c Config) Validate() error {
+	var errs []error
+	switch {
+	case c.CloudController == nil && c.RoutesFile == nil:
+		errs = append(errs, errors.New("one route source is required: cloud_controller or routes_file"))
+	case c.CloudController != nil && c.RoutesFile != nil:
+		errs = append(errs, errors.New("cloud_controller and routes_file are exclusive: configure one route source"))
+	case c.CloudController != nil:
+		if err := c.CloudController.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("cloud_controller: %w", err))
+		}
+	case c.RoutesFile.Path == "":
+		errs = append(errs, errors.New("routes_file.path: required"))
+	}
+	if err := c.NATS.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("nats: %w", err))
+	}
+	errs = append(errs, tlsconfig.ValidateEndpoint("mcp.tls", c.MCP.TLS, c.MCP.ListenAddress))
+	if c.Mesh.GatewayHTTPPort > maxGatewayHTTPPortValue {
+		errs = append(errs, fmt.Errorf("mesh.gateway_http_port: %d is not a port", c.Mesh.GatewayHTTPPort))
+	}
+	if c.Debounce < 0 {
+		errs = append(errs, errors.New("debounce: must not be negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,182 @@
+package copilot
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+
+	"code.cloudfoundry.org/lager/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"code.cloudfoundry.org/cf-mesh/internal/debounce"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routefile/filewatcher"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+	"code.cloudfoundry.org/cf-mesh/internal/statusserver"
+	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
+)
+
+// Copilot is a configured copilot process.
+type Copilot struct {
+	cfg       Config
+	logger    lager.Logger
+	registry  *prometheus.Registry
+	mcp       *mcpserver.Server
+	nats      *natssubscriber.Subscriber
+	routes    lifecycle.Component
+	debouncer *debounce.Debouncer
+	builder   *builder
+
+	mu           sync.Mutex
+	desired      *source.DesiredRoutes
+	routesSynced chan struct{}
+	published    chan struct{}
+}
+
+// New builds a copilot from a validated configuration.
+func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copilot, error) {
+	c := &Copilot{
+		cfg:          cfg,
+		logger:       logger,
+		registry:     registry,
+		mcp:          mcpserver.New(logger, registry),
+		debouncer:    debounce.New(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
+		routesSynced: make(chan struct{}),
+		published:    make(chan struct{}),
+	}
+	c.builder = newBuilder(cfg.Mesh, c.mcp, logger, registry)
+	var err error
+	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.debouncer.Notify)
+	if err != nil {
+		return nil, err
+	}
+	c.routes, err = c.routeSource(logger, registry)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Copilot) routeSource(logger lager.Logger, registry prometheus.Registerer) (lifecycle.Component, error) {
+	if c.cfg.CloudController != nil {
+		poller, err := ccpoller.New(*c.cfg.CloudController, logger, registry, c.onDesiredRoutes)
+		if err != nil {
+			return lifecycle.Component{}, err
+		}
+		return lifecycle.Component{Name: "cloud-controller", Run: poller.Run}, nil
+	}
+	watcher := filewatcher.New(c.cfg.RoutesFile.Path, c.cfg.RoutesFile.PollInterval.Std(), logger, c.onDesiredRoutes)
+	return lifecycle.Component{Name: "routes-file", Run: watcher.Run}, nil
+}
+
+// Run serves until ctx ends or a component fails.
+func (c *Copilot) Run(ctx context.Context) error {
+	lis, err := net.Listen("tcp", c.cfg.MCP.ListenAddress)
+	if err != nil {
+		return err
+	}
+	server, err := c.grpcServer()
+	if err != nil {
+		return err
+	}
+	status, err := statusserver.New(c.cfg.StatusAddress, c.registry, c.isReady, c.logger)
+	if err != nil {
+		return err
+	}
+	c.logger.Info("starting", lager.Data{"mcp": lis.Addr().String()})
+	return lifecycle.Run(ctx, c.logger,
+		lifecycle.Component{Name: "mcp-server", Run: func(ctx context.Context) error { return serveGRPC(ctx, server, lis) }},
+		lifecycle.Component{Name: "nats", Run: c.nats.Run},
+		c.routes,
+		lifecycle.Component{Name: "builder", Run: c.runBuilder},
+		lifecycle.Component{Name: "status-server", Run: status.Run},
+	)
+}
+
+// Published is closed once the copilot has served its first mesh config.
+func (c *Copilot) Published() <-chan struct{} { return c.published }
+
+func (c *Copilot) isReady() bool {
+	select {
+	case <-c.published:
+		return true
+	default:
+		return false
+	}
+}
+
+// onDesiredRoutes is the route source's callback.
+func (c *Copilot) onDesiredRoutes(routes source.DesiredRoutes) {
+	c.mu.Lock()
+	first := c.desired == nil
+	c.desired = &routes
+	c.mu.Unlock()
+	if first {
+		close(c.routesSynced)
+	}
+	c.debouncer.Notify()
+}
+
+// runBuilder waits until both sources have synced, builds once, then
+// rebuilds after every burst of changes.
+func (c *Copilot) runBuilder(ctx context.Context) error {
+	for _, wait := range []struct {
+		ready <-chan struct{}
+		what  string
+	}{{c.routesSynced, "route source"}, {c.nats.Ready(), "NATS registrations"}} {
+		c.logger.Info("waiting-for-source", lager.Data{"source": wait.what})
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wait.ready:
+		}
+	}
+	c.build()
+	close(c.published)
+	c.debouncer.Run(ctx, c.build)
+	return nil
+}
+
+func (c *Copilot) build() {
+	c.mu.Lock()
+	desired := *c.desired
+	c.mu.Unlock()
+	c.builder.build(desired, c.nats.Endpoints())
+}
+
+func (c *Copilot) grpcServer() (*grpc.Server, error) {
+	var opts []grpc.ServerOption
+	if c.cfg.MCP.TLS.Enabled() {
+		tc, err := tlsconfig.Server(c.cfg.MCP.TLS)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
+	}
+	server := grpc.NewServer(opts...)
+	c.mcp.Register(server)
+	return server, nil
+}
+
+// serveGRPC serves until ctx ends, then stops gracefully so pilots move to
+// a peer copilot.
+func serveGRPC(ctx context.Context, server *grpc.Server, lis net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- server.Serve(lis) }()
+	select {
+	case <-ctx.Done():
+		server.GracefulStop()
+		return nil
+	case err := <-errc:
+		if errors.Is(err, grpc.ErrServerStopped) {
+			return nil
+		}
+		return err
+	}
+}

@@ -1,0 +1,16 @@
+// Package copilot wires the copilot process: the route source (Cloud
+// Controller, or a route file for the local foundation), the NATS route
+// registrations, the join into a routing table, the compilation into mesh
+// config, and the MCP server the pilots follow.
+//
+//	Cloud Controller / route file ─┐
+//	                               ├─▶ (debounce) ─▶ routingtable ─▶ meshconfig ─▶ mcpserver ──MCP──▶ pilots
+//	NATS router.register ──────────┘
+//
+// The copilot publishes nothing until the route source has synced once and
+// NATS has had one registration interval to re-emit every endpoint, so a
+// restarted copilot never serves a world without routes or endpoints.
+//
+// Concurrency: Run owns every goroutine. Sources hand their values over
+// under a mutex and notify the debouncer; one build runs at a time.
+package copilot

@@ -1,0 +1,61 @@
+package debounce
+
+import (
+	"context"
+	"time"
+)
+
+// Debouncer turns notifications into coalesced callback runs.
+type Debouncer struct {
+	Quiet    time.Duration
+	MaxDelay time.Duration
+	pending  chan struct{}
+}
+
+// New returns a debouncer; quiet must be positive and maxDelay at least quiet.
+func New(quiet, maxDelay time.Duration) *Debouncer {
+	return &Debouncer{Quiet: quiet, MaxDelay: max(maxDelay, quiet), pending: make(chan struct{}, 1)}
+}
+
+// Notify records that something changed.
+func (d *Debouncer) Notify() {
+	select {
+	case d.pending <- struct{}{}:
+	default:
+	}
+}
+
+// Run calls fn after each burst of notifications until ctx is done.
+func (d *Debouncer) Run(ctx context.Context, fn func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.pending:
+		}
+		if !d.settle(ctx) {
+			return
+		}
+		fn()
+	}
+}
+
+// settle waits until notifications pause for Quiet or MaxDelay has passed.
+func (d *Debouncer) settle(ctx context.Context) bool {
+	deadline := time.NewTimer(d.MaxDelay)
+	defer deadline.Stop()
+	quiet := time.NewTimer(d.Quiet)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline.C:
+			return true
+		case <-quiet.C:
+			return true
+		case <-d.pending:
+			quiet.Reset(d.Quiet)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package debounce_test
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/debounce"
+)
+
+var _ = Describe("Debouncer", func() {
+	var (
+		calls  atomic.Int32
+		cancel context.CancelFunc
+	)
+
+	start := func(d *debounce.Debouncer) {
+		var ctx context.Context
+		ctx, cancel = context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { d.Run(ctx, func() { calls.Add(1) }); close(done) }()
+		DeferCleanup(func() { cancel(); Eventually(done, 5*time.Second).Should(BeClosed()) })
+	}
+
+	BeforeEach(func() { calls.Store(0) })
+
+	It("does nothing without notifications", func() {
+		start(debounce.New(10*time.Millisecond, 50*time.Millisecond))
+		Consistently(calls.Load, 200*time.Millisecond).Should(BeZero())
+	})
+
+	It("coalesces a burst into one call", func() {
+		d := debounce.New(100*time.Millisecond, 10*time.Second)
+		start(d)
+		for range 50 {
+			d.Notify()
+		}
+		Eventually(calls.Load, 5*time.Second).Should(BeEquivalentTo(1))
+		Consistently(calls.Load, 300*time.Millisecond).Should(BeEquivalentTo(1))
+	})
+
+	It("is not starved by a steady stream of notifications", func() {
+		d := debounce.New(200*time.Millisecond, 300*time.Millisecond)
+		start(d)
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+					d.Notify()
+				}
+			}
+		}()
+		Eventually(calls.Load, 5*time.Second).Should(BeNumerically(">=", 2))
+	})
+
+	It("returns when its context ends", func() {
+		d := debounce.New(time.Hour, time.Hour)
+		start(d)
+		d.Notify()
+		cancel()
+	})
+})

@@ -1,0 +1,115 @@
+package envoyir
+
+import (
+	"fmt"
+	"sort"
+
+	networking "istio.io/api/networking/v1alpha3"
+)
+
+// buildClusters builds every referenced cluster and its endpoints.
+func (t *translation) buildClusters() {
+	refs := make([]clusterRef, 0, len(t.clusters))
+	for ref := range t.clusters {
+		refs = append(refs, ref)
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		return ClusterName(refs[i].port, refs[i].subset, refs[i].host) < ClusterName(refs[j].port, refs[j].subset, refs[j].host)
+	})
+	for _, ref := range refs {
+		name := ClusterName(ref.port, ref.subset, ref.host)
+		se := t.services[ref.host]
+		rule := t.rules[ref.host]
+		t.ir.Clusters = append(t.ir.Clusters, Cluster{
+			Name: name, Host: ref.host, Port: ref.port, Subset: ref.subset,
+			LoadBalancing: loadBalancing(rule), HTTP2: isHTTP2(servicePort(se, ref.port)),
+		})
+		t.ir.LoadAssignments = append(t.ir.LoadAssignments, LoadAssignment{Cluster: name, Endpoints: t.endpoints(ref, se, rule)})
+	}
+}
+
+// endpoints selects the ServiceEntry endpoints a subset's labels match, on
+// the endpoint port mapped to the service port (the service port number
+// itself when the endpoint maps none, as Istio does).
+func (t *translation) endpoints(ref clusterRef, se *networking.ServiceEntry, rule *networking.DestinationRule) []Endpoint {
+	name := ClusterName(ref.port, ref.subset, ref.host)
+	if se == nil {
+		t.errs = append(t.errs, fmt.Errorf("cluster %s: no ServiceEntry for host %s; it has no endpoints", name, ref.host))
+		return nil
+	}
+	sp := servicePort(se, ref.port)
+	if sp == nil {
+		t.errs = append(t.errs, fmt.Errorf("cluster %s: the ServiceEntry for %s has no port %d; it has no endpoints", name, ref.host, ref.port))
+		return nil
+	}
+	selector, ok := subsetLabels(rule, ref.subset)
+	if !ok {
+		t.errs = append(t.errs, fmt.Errorf("cluster %s: no DestinationRule defines subset %q of %s; it has no endpoints", name, ref.subset, ref.host))
+		return nil
+	}
+	var out []Endpoint
+	for _, we := range se.GetEndpoints() {
+		if !labelsMatch(we.GetLabels(), selector) {
+			continue
+		}
+		port, mapped := we.GetPorts()[sp.GetName()]
+		if !mapped {
+			port = sp.GetNumber()
+		}
+		out = append(out, Endpoint{Address: we.GetAddress(), Port: port})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Address != out[j].Address {
+			return out[i].Address < out[j].Address
+		}
+		return out[i].Port < out[j].Port
+	})
+	return out
+}
+
+func servicePort(se *networking.ServiceEntry, number uint32) *networking.ServicePort {
+	for _, p := range se.GetPorts() {
+		if p.GetNumber() == number {
+			return p
+		}
+	}
+	return nil
+}
+
+// subsetLabels returns the labels of a named subset; the empty subset
+// selects every endpoint.
+func subsetLabels(rule *networking.DestinationRule, subset string) (map[string]string, bool) {
+	if subset == "" {
+		return nil, true
+	}
+	for _, s := range rule.GetSubsets() {
+		if s.GetName() == subset {
+			return s.GetLabels(), true
+		}
+	}
+	return nil, false
+}
+
+func labelsMatch(labels, selector map[string]string) bool {
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func loadBalancing(rule *networking.DestinationRule) LoadBalancing {
+	if rule.GetTrafficPolicy().GetLoadBalancer().GetSimple() == networking.LoadBalancerSettings_LEAST_REQUEST {
+		return LeastRequest
+	}
+	return RoundRobin
+}
+
+func isHTTP2(p *networking.ServicePort) bool {
+	switch p.GetProtocol() {
+	case "HTTP2", "GRPC":
+		return true
+	}
+	return false
+}

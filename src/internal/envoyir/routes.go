@@ -1,0 +1,106 @@
+package envoyir
+
+import (
+	"sort"
+
+	networking "istio.io/api/networking/v1alpha3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+// virtualHost translates the HTTP routes of one VirtualService host.
+func (t *translation) virtualHost(r mesh.Resource, host string, httpRoutes []*networking.HTTPRoute) (VirtualHost, bool) {
+	vhost := VirtualHost{Name: host, ServicePorts: t.servicePorts(host)}
+	for i, hr := range httpRoutes {
+		matches, ok := t.pathMatches(r, i, hr)
+		if !ok {
+			continue
+		}
+		clusters, ok := t.weightedClusters(r, host, hr)
+		if !ok {
+			continue
+		}
+		for _, m := range matches {
+			m.Name, m.Clusters = hr.GetName(), clusters
+			vhost.Routes = append(vhost.Routes, m)
+		}
+	}
+	if len(vhost.Routes) == 0 {
+		t.fail(r, "host %s has no usable HTTP route", host)
+		return VirtualHost{}, false
+	}
+	return vhost, true
+}
+
+func (t *translation) servicePorts(host string) []uint32 {
+	var ports []uint32
+	for _, p := range t.services[host].GetPorts() {
+		ports = append(ports, p.GetNumber())
+	}
+	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
+	return ports
+}
+
+// pathMatches turns an HTTPRoute's URI matches into IR routes; no match
+// means every path.
+func (t *translation) pathMatches(r mesh.Resource, index int, hr *networking.HTTPRoute) ([]Route, bool) {
+	if len(hr.GetMatch()) == 0 {
+		return []Route{{PathPrefix: "/"}}, true
+	}
+	var routes []Route
+	for _, m := range hr.GetMatch() {
+		switch uri := m.GetUri().GetMatchType().(type) {
+		case nil:
+			routes = append(routes, Route{PathPrefix: "/"})
+		case *networking.StringMatch_Exact:
+			routes = append(routes, Route{PathExact: uri.Exact})
+		case *networking.StringMatch_Prefix:
+			routes = append(routes, Route{PathPrefix: uri.Prefix})
+		default:
+			t.fail(r, "http[%d] %q: only exact and prefix URI matches are supported", index, hr.GetName())
+			return nil, false
+		}
+	}
+	return routes, true
+}
+
+// weightedClusters resolves an HTTPRoute's destinations to clusters.
+func (t *translation) weightedClusters(r mesh.Resource, host string, hr *networking.HTTPRoute) ([]WeightedCluster, bool) {
+	dests := hr.GetRoute()
+	var out []WeightedCluster
+	var total uint32
+	for _, d := range dests {
+		port, ok := t.destinationPort(d.GetDestination())
+		if !ok {
+			t.fail(r, "route %q: destination %s names no port and its ServiceEntry has not exactly one", hr.GetName(), d.GetDestination().GetHost())
+			return nil, false
+		}
+		weight := uint32(max(d.GetWeight(), 0))
+		if len(dests) == 1 && weight == 0 {
+			weight = 100
+		}
+		if weight == 0 {
+			continue
+		}
+		ref := clusterRef{host: d.GetDestination().GetHost(), port: port, subset: d.GetDestination().GetSubset()}
+		t.clusters[ref] = true
+		out = append(out, WeightedCluster{Cluster: ClusterName(ref.port, ref.subset, ref.host), Weight: weight})
+		total += weight
+	}
+	if total == 0 {
+		t.fail(r, "route %q on host %s has no destination with weight", hr.GetName(), host)
+		return nil, false
+	}
+	return out, true
+}
+
+func (t *translation) destinationPort(d *networking.Destination) (uint32, bool) {
+	if n := d.GetPort().GetNumber(); n != 0 {
+		return n, true
+	}
+	ports := t.services[d.GetHost()].GetPorts()
+	if len(ports) == 1 {
+		return ports[0].GetNumber(), true
+	}
+	return 0, false
+}

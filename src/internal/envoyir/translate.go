@@ -1,0 +1,168 @@
+package envoyir
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	networking "istio.io/api/networking/v1alpha3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+// meshGateway is Istio's reserved gateway name for mesh clients.
+const meshGateway = "mesh"
+
+// clusterRef identifies a cluster before it is built.
+type clusterRef struct {
+	host   string
+	port   uint32
+	subset string
+}
+
+// translation carries the indexes one Translate call builds.
+type translation struct {
+	services  map[string]*networking.ServiceEntry    // by host
+	rules     map[string]*networking.DestinationRule // by host
+	listeners map[string]map[uint32]*HTTPListener    // by gateway key, then port
+	ir        IR
+	clusters  map[clusterRef]bool
+	errs      []error
+}
+
+// Translate builds the IR from a mesh configuration. It returns every
+// problem it found; each is confined to the object it names.
+func Translate(cfg mesh.Config) (IR, []error) {
+	t := &translation{
+		services:  map[string]*networking.ServiceEntry{},
+		rules:     map[string]*networking.DestinationRule{},
+		listeners: map[string]map[uint32]*HTTPListener{},
+		clusters:  map[clusterRef]bool{},
+	}
+	t.indexServices(cfg.Of(mesh.KindServiceEntry))
+	t.indexRules(cfg.Of(mesh.KindDestinationRule))
+	t.indexGateways(cfg.Of(mesh.KindGateway))
+	for _, vs := range cfg.Of(mesh.KindVirtualService) {
+		t.addVirtualService(vs)
+	}
+	t.buildClusters()
+	t.collectListeners()
+	return t.ir, t.errs
+}
+
+func (t *translation) fail(r mesh.Resource, format string, args ...any) {
+	t.errs = append(t.errs, fmt.Errorf("%s %s: %s", r.Kind, r.Key(), fmt.Sprintf(format, args...)))
+}
+
+func (t *translation) indexServices(resources []mesh.Resource) {
+	for _, r := range resources {
+		se := r.Spec.(*networking.ServiceEntry)
+		for _, host := range se.GetHosts() {
+			if _, dup := t.services[host]; dup {
+				t.fail(r, "host %s already has a ServiceEntry; this one is ignored for it", host)
+				continue
+			}
+			t.services[host] = se
+		}
+	}
+}
+
+func (t *translation) indexRules(resources []mesh.Resource) {
+	for _, r := range resources {
+		dr := r.Spec.(*networking.DestinationRule)
+		if _, dup := t.rules[dr.GetHost()]; dup {
+			t.fail(r, "host %s already has a DestinationRule; this one is ignored", dr.GetHost())
+			continue
+		}
+		t.rules[dr.GetHost()] = dr
+	}
+}
+
+func (t *translation) indexGateways(resources []mesh.Resource) {
+	for _, r := range resources {
+		gw := r.Spec.(*networking.Gateway)
+		ports := map[uint32]*HTTPListener{}
+		for _, server := range gw.GetServers() {
+			port := server.GetPort()
+			if port.GetProtocol() != "HTTP" {
+				t.fail(r, "server %q: protocol %q is not served yet; only HTTP", port.GetName(), port.GetProtocol())
+				continue
+			}
+			ports[port.GetNumber()] = &HTTPListener{Port: port.GetNumber()}
+		}
+		t.listeners[r.Key()] = ports
+	}
+}
+
+func (t *translation) addVirtualService(r mesh.Resource) {
+	vs := r.Spec.(*networking.VirtualService)
+	gateways := vs.GetGateways()
+	if len(gateways) == 0 {
+		gateways = []string{meshGateway}
+	}
+	for _, host := range vs.GetHosts() {
+		vhost, ok := t.virtualHost(r, host, vs.GetHttp())
+		if !ok {
+			continue
+		}
+		for _, gw := range gateways {
+			t.bind(r, gw, vhost)
+		}
+	}
+}
+
+// bind attaches a virtual host to the mesh or to every listener of a
+// gateway. A host already bound there by another VirtualService keeps its
+// first binding (objects arrive sorted by key), and the clash is reported.
+func (t *translation) bind(r mesh.Resource, gateway string, vhost VirtualHost) {
+	if gateway == meshGateway {
+		if containsHost(t.ir.MeshHosts, vhost.Name) {
+			t.fail(r, "host %s is already bound to the mesh by another VirtualService", vhost.Name)
+			return
+		}
+		t.ir.MeshHosts = append(t.ir.MeshHosts, vhost)
+		return
+	}
+	key := gateway
+	if !strings.Contains(key, "/") {
+		key = r.Namespace + "/" + gateway
+	}
+	ports, ok := t.listeners[key]
+	if !ok {
+		t.fail(r, "gateway %s does not exist", key)
+		return
+	}
+	for _, l := range ports {
+		if containsHost(l.VirtualHosts, vhost.Name) {
+			t.fail(r, "host %s is already bound to gateway %s by another VirtualService", vhost.Name, key)
+			continue
+		}
+		l.VirtualHosts = append(l.VirtualHosts, vhost)
+	}
+}
+
+func (t *translation) collectListeners() {
+	for _, ports := range t.listeners {
+		for _, l := range ports {
+			sortHosts(l.VirtualHosts)
+			t.ir.GatewayListeners = append(t.ir.GatewayListeners, *l)
+		}
+	}
+	sort.Slice(t.ir.GatewayListeners, func(i, j int) bool {
+		return t.ir.GatewayListeners[i].Port < t.ir.GatewayListeners[j].Port
+	})
+	sortHosts(t.ir.MeshHosts)
+}
+
+func sortHosts(hosts []VirtualHost) {
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
+}
+
+func containsHost(hosts []VirtualHost, name string) bool {
+	for _, h := range hosts {
+		if h.Name == name {
+			return true
+		}
+	}
+	return false
+}

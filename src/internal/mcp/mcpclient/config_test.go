@@ -1,0 +1,59 @@
+package mcpclient_test
+
+import (
+	"encoding/json"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+var _ = Describe("Config", func() {
+	It("defaults to the pilot's kinds under v1 and an Istio-style router node id", func() {
+		cfg := mcpclient.Config{Addresses: []string{"copilot.service.cf.internal:9000"}}.WithDefaults()
+		Expect(cfg.Kinds).To(Equal([]mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry}))
+		Expect(cfg.Version).To(Equal("v1"))
+		parts := strings.Split(cfg.NodeID, "~")
+		Expect(parts).To(HaveLen(4))
+		Expect(parts[0]).To(Equal("router"))
+		Expect(parts[1]).NotTo(BeEmpty())
+		Expect(parts[2:]).To(Equal([]string{"pilot.cloudfoundry", "cloudfoundry.svc.cluster.local"}))
+		Expect(cfg.Validate()).To(Succeed())
+	})
+
+	It("keeps values that are set", func() {
+		cfg := mcpclient.Config{NodeID: "router~1.2.3.4~x~y", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1alpha3"}.WithDefaults()
+		Expect(cfg.NodeID).To(Equal("router~1.2.3.4~x~y"))
+		Expect(cfg.Kinds).To(Equal([]mesh.Kind{mesh.KindGateway}))
+		Expect(cfg.Version).To(Equal("v1alpha3"))
+	})
+
+	It("reads the snake_case JSON the pilot job renders", func() {
+		var cfg mcpclient.Config
+		Expect(json.Unmarshal([]byte(`{"addresses":["10.0.0.1:9000"],"node_id":"router~10.0.0.2~p~d","kinds":["Gateway"],"version":"v1beta1"}`), &cfg)).To(Succeed())
+		Expect(cfg).To(Equal(mcpclient.Config{Addresses: []string{"10.0.0.1:9000"}, NodeID: "router~10.0.0.2~p~d", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1beta1"}))
+	})
+
+	DescribeTable("Validate",
+		func(cfg mcpclient.Config, message string) {
+			err := cfg.Validate()
+			if message == "" {
+				Expect(err).NotTo(HaveOccurred())
+				return
+			}
+			Expect(err).To(MatchError(ContainSubstring(message)))
+		},
+		Entry("valid", mcpclient.Config{Addresses: []string{"a:1", "b:2"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1"}, ""),
+		Entry("no address", mcpclient.Config{NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1"}, "at least one copilot address"),
+		Entry("address without port", mcpclient.Config{Addresses: []string{"copilot"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1"}, `"copilot" is not host:port`),
+		Entry("no node id", mcpclient.Config{Addresses: []string{"a:1"}, Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1"}, "node_id: required"),
+		Entry("no kinds", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Version: "v1"}, "at least one kind"),
+		Entry("unknown kind", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{"EnvoyFilter"}, Version: "v1"}, `unknown kind "EnvoyFilter"`),
+		Entry("kind twice", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway, mesh.KindGateway}, Version: "v1"}, "Gateway listed twice"),
+		Entry("version a kind is not served under", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindPeerAuthentication}, Version: "v1alpha3"},
+			`PeerAuthentication is not served under "v1alpha3"`),
+	)
+})

@@ -1,0 +1,35 @@
+package mcpclient
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+const (
+	resultACK  = "ack"
+	resultNACK = "nack"
+)
+
+type metrics struct {
+	connected  prometheus.Gauge
+	responses  *prometheus.CounterVec
+	lastUpdate prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
+	return &metrics{
+		connected: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_mcp_connected",
+			Help: "1 while the pilot has an open MCP stream to a copilot, else 0.",
+		}),
+		responses: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_mcp_responses_total",
+			Help: "MCP responses received, by collection type URL and result (ack: accepted, nack: rejected).",
+		}, []string{"collection", "result"}),
+		lastUpdate: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_mcp_last_update_timestamp_seconds",
+			Help: "Unix time of the last MCP response the pilot accepted.",
+		}),
+	}
+}

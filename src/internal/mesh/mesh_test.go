@@ -1,0 +1,107 @@
+package mesh_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	networking "istio.io/api/networking/v1alpha3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+func vs(name, host string) mesh.Resource {
+	r, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, name,
+		&networking.VirtualService{Hosts: []string{host}}, nil, nil)
+	Expect(err).NotTo(HaveOccurred())
+	return r
+}
+
+var _ = Describe("Resource versions", func() {
+	It("depend on content only", func() {
+		Expect(vs("a", "x.example.com").Version).To(Equal(vs("b", "x.example.com").Version))
+		Expect(vs("a", "x.example.com").Version).NotTo(Equal(vs("a", "y.example.com").Version))
+	})
+
+	It("change with labels and annotations", func() {
+		plain := vs("a", "x.example.com")
+		labelled, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, "a",
+			&networking.VirtualService{Hosts: []string{"x.example.com"}}, map[string]string{"k": "v"}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(labelled.Version).NotTo(Equal(plain.Version))
+	})
+})
+
+var _ = Describe("Config", func() {
+	It("sorts objects by key and versions each collection", func() {
+		cfg, err := mesh.NewConfig([]mesh.Resource{vs("b", "b.example.com"), vs("a", "a.example.com")})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Of(mesh.KindVirtualService)[0].Name).To(Equal("a"))
+		Expect(cfg.Len()).To(Equal(2))
+
+		other, _ := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com")})
+		Expect(other.CollectionVersion(mesh.KindVirtualService)).NotTo(Equal(cfg.CollectionVersion(mesh.KindVirtualService)))
+		Expect(other.CollectionVersion(mesh.KindGateway)).To(Equal(cfg.CollectionVersion(mesh.KindGateway)))
+	})
+
+	It("rejects two objects with one key", func() {
+		_, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("a", "b.example.com")})
+		Expect(err).To(MatchError(ContainSubstring("duplicate VirtualService cloudfoundry/a")))
+	})
+})
+
+var _ = Describe("Collections", func() {
+	DescribeTable("ParseCollection",
+		func(typeURL string, want mesh.Kind, wantErr string) {
+			kind, err := mesh.ParseCollection(typeURL)
+			if wantErr != "" {
+				Expect(err).To(MatchError(ContainSubstring(wantErr)))
+				return
+			}
+			Expect(err).NotTo(HaveOccurred())
+			Expect(kind).To(Equal(want))
+		},
+		Entry("v1 spelling", "networking.istio.io/v1/VirtualService", mesh.KindVirtualService, ""),
+		Entry("v1alpha3 spelling", "networking.istio.io/v1alpha3/Gateway", mesh.KindGateway, ""),
+		Entry("security v1beta1", "security.istio.io/v1beta1/AuthorizationPolicy", mesh.KindAuthorizationPolicy, ""),
+		Entry("unknown version", "networking.istio.io/v2/VirtualService", mesh.Kind(""), "version \"v2\""),
+		Entry("unknown kind", "networking.istio.io/v1/EnvoyFilter", mesh.Kind(""), "unknown kind"),
+		Entry("not a collection", "type.googleapis.com/envoy.config.cluster.v3.Cluster", mesh.Kind(""), "not of the form"),
+	)
+
+	It("round-trips every kind's collections", func() {
+		for _, info := range mesh.Kinds() {
+			for _, v := range info.Versions {
+				kind, err := mesh.ParseCollection(info.Collection(v))
+				Expect(err).NotTo(HaveOccurred())
+				Expect(kind).To(Equal(info.Kind))
+			}
+			_, err := mesh.NewSpec(info.Kind)
+			Expect(err).NotTo(HaveOccurred(), "every kind's proto is registered")
+		}
+	})
+})
+
+var _ = Describe("YAML", func() {
+	It("round-trips a Config", func() {
+		cfg, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("b", "b.example.com")})
+		Expect(err).NotTo(HaveOccurred())
+		out, err := mesh.MarshalYAML(cfg)
+		Expect(err).NotTo(HaveOccurred())
+		back, err := mesh.ParseYAML(out)
+		Expect(err).NotTo(HaveOccurred())
+		again, err := mesh.MarshalYAML(back)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(again)).To(Equal(string(out)))
+	})
+
+	DescribeTable("rejects bad documents with a reason",
+		func(doc, want string) {
+			_, err := mesh.ParseYAML([]byte(doc))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("unknown kind", "kind: Ingress\nmetadata: {namespace: a, name: b}\n", "unknown kind"),
+		Entry("missing name", "kind: Gateway\nmetadata: {namespace: a}\n", "metadata.namespace and metadata.name are required"),
+		Entry("unknown spec field", "kind: Gateway\nmetadata: {namespace: a, name: b}\nspec: {nope: 1}\n", "spec"),
+		Entry("unknown envelope field", "kind: Gateway\nstatus: {}\nmetadata: {namespace: a, name: b}\n", "unknown field"),
+		Entry("second document broken", "kind: Gateway\nmetadata: {namespace: a, name: b}\n---\nkind: Nope\n", "document 2"),
+	)
+})

@@ -1,0 +1,120 @@
+package meshstore
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+// Store is the last accepted collection of each subscribed kind. The zero
+// value subscribes to nothing; use New.
+type Store struct {
+	// kinds are the subscribed kinds, in subscription order.
+	kinds []mesh.Kind
+	// received holds the collections received so far, each sorted by key.
+	// It is never modified once a Store has been returned: Apply copies it.
+	received map[mesh.Kind][]mesh.Resource
+}
+
+// New returns an empty, unsynced Store subscribed to kinds (duplicates are
+// ignored).
+func New(kinds []mesh.Kind) Store {
+	var unique []mesh.Kind
+	for _, k := range kinds {
+		if !slices.Contains(unique, k) {
+			unique = append(unique, k)
+		}
+	}
+	return Store{kinds: unique, received: map[mesh.Kind][]mesh.Resource{}}
+}
+
+// Kinds returns the subscribed kinds.
+func (s Store) Kinds() []mesh.Kind {
+	return slices.Clone(s.kinds)
+}
+
+// Apply replaces the collection of kind with resources and returns the new
+// Store. changed is true when this is the first collection of kind or when
+// an object was added, removed or changed (by key and Version). A kind the
+// Store does not subscribe to leaves it unchanged. The receiver is never
+// modified.
+func (s Store) Apply(kind mesh.Kind, resources []mesh.Resource) (Store, bool) {
+	if !slices.Contains(s.kinds, kind) {
+		return s, false
+	}
+	sorted := slices.Clone(resources)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key() < sorted[j].Key() })
+	previous, seen := s.received[kind]
+	if seen && sameObjects(previous, sorted) {
+		return s, false
+	}
+	next := Store{kinds: s.kinds, received: maps.Clone(s.received)}
+	next.received[kind] = sorted
+	return next, true
+}
+
+// sameObjects reports whether two key-sorted collections hold the same keys
+// with the same versions.
+func sameObjects(a, b []mesh.Resource) bool {
+	return slices.EqualFunc(a, b, func(x, y mesh.Resource) bool {
+		return x.Kind == y.Kind && x.Key() == y.Key() && x.Version == y.Version
+	})
+}
+
+// Synced reports whether every subscribed kind has been received at least
+// once.
+func (s Store) Synced() bool {
+	return len(s.Missing()) == 0
+}
+
+// Missing returns the subscribed kinds not received yet, in subscription
+// order.
+func (s Store) Missing() []mesh.Kind {
+	var missing []mesh.Kind
+	for _, k := range s.kinds {
+		if _, ok := s.received[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+// Len is the number of objects in the Store.
+func (s Store) Len() int {
+	n := 0
+	for _, list := range s.received {
+		n += len(list)
+	}
+	return n
+}
+
+// Config returns the whole mesh configuration. It fails while the Store is
+// not synced, naming the kinds still missing, and when a collection holds
+// two objects with the same key or an object of another kind.
+func (s Store) Config() (mesh.Config, error) {
+	if missing := s.Missing(); len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, k := range missing {
+			names[i] = string(k)
+		}
+		return mesh.Config{}, fmt.Errorf("mesh store not synced: no %s received yet", strings.Join(names, ", "))
+	}
+	var all []mesh.Resource
+	for _, k := range s.kinds {
+		for _, r := range s.received[k] {
+			if r.Kind != k {
+				return mesh.Config{}, fmt.Errorf("mesh store: %s collection holds %s %s", k, r.Kind, r.Key())
+			}
+		}
+		all = append(all, s.received[k]...)
+	}
+	cfg, err := mesh.NewConfig(all)
+	if err != nil {
+		return mesh.Config{}, fmt.Errorf("mesh store: %w", err)
+	}
+	return cfg, nil
+}

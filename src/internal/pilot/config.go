@@ -1,0 +1,115 @@
+package pilot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
+	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
+)
+
+// Config is the pilot's configuration file, rendered as JSON by the pilot
+// BOSH job.
+type Config struct {
+	// Copilot says where to get mesh configuration.
+	Copilot mcpclient.Config `json:"copilot"`
+	// CopilotTLS is the client certificate for the copilot's mutual TLS.
+	// Empty means plaintext, allowed only to loopback copilots.
+	CopilotTLS tlsconfig.Files `json:"copilot_tls"`
+	// XDS is where proxies connect.
+	XDS XDSConfig `json:"xds"`
+	// Gateway tunes ingress gateway listeners.
+	Gateway GatewayConfig `json:"gateway"`
+	// Debounce is how long MCP updates must be quiet before translating;
+	// default 100ms (a new route arrives as three collections).
+	Debounce jsonduration.Duration `json:"debounce"`
+	// StatusAddress serves /metrics, /healthz and /readyz; default
+	// 127.0.0.1:15014.
+	StatusAddress string `json:"status_address"`
+	// LogLevel is debug, info (default) or error.
+	LogLevel string `json:"log_level"`
+}
+
+// XDSConfig is the xDS listener.
+type XDSConfig struct {
+	// ListenAddress is host:port; default 127.0.0.1:15010.
+	ListenAddress string `json:"listen_address"`
+	// TLS is the server certificate; clients must present one signed by its
+	// CA. Empty means plaintext, allowed only on loopback.
+	TLS tlsconfig.Files `json:"tls"`
+}
+
+// GatewayConfig tunes the resources gateways get.
+type GatewayConfig struct {
+	// BindAddress is the address gateway listeners bind; default 0.0.0.0.
+	BindAddress string `json:"bind_address"`
+	// ConnectTimeout is the upstream connect timeout; default 1s.
+	ConnectTimeout jsonduration.Duration `json:"connect_timeout"`
+}
+
+// Defaults.
+const (
+	DefaultXDSAddress    = "127.0.0.1:15010"
+	DefaultStatusAddress = "127.0.0.1:15014"
+	DefaultDebounce      = 100 * time.Millisecond
+)
+
+// Load reads, defaults and validates a configuration file.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	return Parse(f)
+}
+
+// Parse reads a configuration, rejecting unknown fields, then applies
+// defaults and validates it.
+func Parse(r io.Reader) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("pilot config: %w", err)
+	}
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("pilot config: %w", err)
+	}
+	return c, nil
+}
+
+// WithDefaults fills empty fields.
+func (c Config) WithDefaults() Config {
+	c.Copilot = c.Copilot.WithDefaults()
+	if c.XDS.ListenAddress == "" {
+		c.XDS.ListenAddress = DefaultXDSAddress
+	}
+	if c.StatusAddress == "" {
+		c.StatusAddress = DefaultStatusAddress
+	}
+	if c.Debounce == 0 {
+		c.Debounce = jsonduration.Duration(DefaultDebounce)
+	}
+	return c
+}
+
+// Validate reports every problem, naming the field.
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Copilot.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("copilot: %w", err))
+	}
+	errs = append(errs, tlsconfig.ValidateEndpoint("copilot_tls", c.CopilotTLS, c.Copilot.Addresses...))
+	errs = append(errs, tlsconfig.ValidateEndpoint("xds.tls", c.XDS.TLS, c.XDS.ListenAddress))
+	if c.Debounce < 0 {
+		errs = append(errs, errors.New("debounce: must not be negative"))
+	}
+	return errors.Join(errs...)
+}

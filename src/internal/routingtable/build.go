@@ -1,0 +1,195 @@
+package routingtable
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+)
+
+const (
+	// DefaultProcessType is the process type Cloud Controller assumes when a
+	// destination or registration names none.
+	DefaultProcessType = "web"
+	// DefaultPort is the container port of NATS-only routes, whose real port
+	// nobody reports (route-emitter registers host ports).
+	DefaultPort = 8080
+	// RouteRegistrarKey names the destination of NATS-only endpoints that
+	// carry no app: system components registered by route_registrar.
+	RouteRegistrarKey = "route-registrar"
+)
+
+// Build joins desired routes with live endpoints into a routing table.
+func Build(desired source.DesiredRoutes, endpoints source.Endpoints) Table {
+	byURI := map[string][]source.Endpoint{}
+	for _, e := range endpoints {
+		byURI[e.URI] = append(byURI[e.URI], e)
+	}
+	claimed := map[string]bool{}
+	routes := make([]Route, 0, len(desired.Routes)+len(byURI))
+	for _, d := range desired.Routes {
+		uri := d.URI()
+		claimed[uri] = true
+		routes = append(routes, desiredRoute(d, byURI[uri]))
+	}
+	for uri, eps := range byURI {
+		if !claimed[uri] {
+			routes = append(routes, natsOnlyRoute(uri, eps))
+		}
+	}
+	sortRoutes(routes)
+	return Table{Routes: routes}
+}
+
+func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
+	r := Route{
+		GUID:          d.GUID,
+		Host:          d.Host,
+		Path:          d.Path,
+		Internal:      d.Internal,
+		LoadBalancing: d.LoadBalancing,
+		Origin:        OriginCloudController,
+		Annotations:   d.Annotations,
+	}
+	for _, dd := range d.Destinations {
+		processType := orDefault(dd.ProcessType, DefaultProcessType)
+		owned := ownedEndpoints(endpoints, dd.AppGUID, processType)
+		processGUID := dd.ProcessGUID
+		if processGUID == "" {
+			processGUID = firstProcessGUID(owned)
+		}
+		r.Destinations = append(r.Destinations, Destination{
+			Key:         DestinationKey(processGUID, dd.AppGUID, processType),
+			AppGUID:     dd.AppGUID,
+			ProcessType: processType,
+			ProcessGUID: processGUID,
+			Port:        dd.Port,
+			Protocol:    dd.Protocol,
+			Weight:      dd.Weight,
+			Endpoints:   owned,
+		})
+	}
+	r.Destinations = uniqueKeys(r.Destinations)
+	return r
+}
+
+// ownedEndpoints returns the endpoints registered by one app process.
+func ownedEndpoints(endpoints []source.Endpoint, appGUID, processType string) []source.Endpoint {
+	var owned []source.Endpoint
+	for _, e := range endpoints {
+		if e.AppGUID == appGUID && orDefault(e.ProcessType, DefaultProcessType) == processType {
+			owned = append(owned, e)
+		}
+	}
+	sortEndpoints(owned)
+	return owned
+}
+
+func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
+	host, path := splitURI(uri)
+	r := Route{Host: host, Path: path, Origin: OriginNATS}
+	groups := map[string]*Destination{}
+	for _, e := range endpoints {
+		processType := orDefault(e.ProcessType, DefaultProcessType)
+		key := DestinationKey(e.ProcessGUID, e.AppGUID, processType)
+		if e.AppGUID == "" {
+			processType = ""
+		}
+		d, ok := groups[key]
+		if !ok {
+			d = &Destination{Key: key, AppGUID: e.AppGUID, ProcessType: processType,
+				ProcessGUID: e.ProcessGUID, Port: DefaultPort, Protocol: orDefault(e.Protocol, "http1")}
+			groups[key] = d
+		}
+		d.Endpoints = append(d.Endpoints, e)
+		if r.LoadBalancing == "" {
+			r.LoadBalancing = e.LoadBalancing
+		}
+	}
+	for _, d := range groups {
+		sortEndpoints(d.Endpoints)
+		r.Destinations = append(r.Destinations, *d)
+	}
+	sort.Slice(r.Destinations, func(i, j int) bool { return r.Destinations[i].Key < r.Destinations[j].Key })
+	return r
+}
+
+// DestinationKey names a destination within its host: the Cloud Controller
+// process GUID when known, else `<app guid>-<process type>`, else
+// RouteRegistrarKey for endpoints without an app.
+func DestinationKey(processGUID, appGUID, processType string) string {
+	switch {
+	case processGUID != "":
+		return processGUID
+	case appGUID != "":
+		return appGUID + "-" + orDefault(processType, DefaultProcessType)
+	default:
+		return RouteRegistrarKey
+	}
+}
+
+// uniqueKeys suffixes the port to keys that repeat within one route (one app
+// process mapped twice on different ports), keeping Cloud Controller's order.
+func uniqueKeys(dests []Destination) []Destination {
+	seen := map[string]int{}
+	for _, d := range dests {
+		seen[d.Key]++
+	}
+	for i := range dests {
+		if seen[dests[i].Key] > 1 {
+			dests[i].Key += "-" + strconv.FormatUint(uint64(dests[i].Port), 10)
+		}
+	}
+	return dests
+}
+
+func firstProcessGUID(endpoints []source.Endpoint) string {
+	for _, e := range endpoints {
+		if e.ProcessGUID != "" {
+			return e.ProcessGUID
+		}
+	}
+	return ""
+}
+
+func splitURI(uri string) (host, path string) {
+	if i := strings.IndexByte(uri, '/'); i >= 0 {
+		return uri[:i], uri[i:]
+	}
+	return uri, ""
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func sortEndpoints(eps []source.Endpoint) {
+	sort.Slice(eps, func(i, j int) bool {
+		if eps[i].Address != eps[j].Address {
+			return eps[i].Address < eps[j].Address
+		}
+		if eps[i].Port != eps[j].Port {
+			return eps[i].Port < eps[j].Port
+		}
+		return eps[i].TLSPort < eps[j].TLSPort
+	})
+}
+
+// sortRoutes orders by host, then longest path first, so that the first
+// matching prefix of a host is the most specific one.
+func sortRoutes(routes []Route) {
+	sort.Slice(routes, func(i, j int) bool {
+		a, b := routes[i], routes[j]
+		if a.Host != b.Host {
+			return a.Host < b.Host
+		}
+		if len(a.Path) != len(b.Path) {
+			return len(a.Path) > len(b.Path)
+		}
+		return a.Path < b.Path
+	})
+}

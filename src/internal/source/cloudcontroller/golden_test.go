@@ -1,0 +1,58 @@
+package cloudcontroller_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/cloudfoundry/go-cfclient/v3/resource"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller"
+	"code.cloudfoundry.org/cf-mesh/internal/testsupport/golden"
+)
+
+// goldenInput is what Cloud Controller answers, in its own JSON: the
+// resources of `GET /v3/routes?include=domain` (routes and included domains)
+// and of `GET /v3/processes`.
+type goldenInput struct {
+	Routes    []*resource.Route   `json:"routes"`
+	Domains   []*resource.Domain  `json:"domains"`
+	Processes []*resource.Process `json:"processes"`
+}
+
+// goldenOutput is Translate's result: the routes and the dropped routes'
+// errors.
+type goldenOutput struct {
+	Routes source.DesiredRoutes `json:"routes"`
+	Errors []string             `json:"errors"`
+}
+
+// Regenerate with: go test ./internal/source/cloudcontroller -update-golden
+var _ = Describe("Translate golden files", func() {
+	inputs, err := golden.Inputs(filepath.Join("testdata", "in", "*.json"))
+	if err != nil {
+		panic(err)
+	}
+	for _, in := range inputs {
+		out := golden.OutputFor(in, ".json")
+		It("turns "+in+" into "+out, func() {
+			data, err := os.ReadFile(in)
+			Expect(err).NotTo(HaveOccurred())
+			var input goldenInput
+			Expect(json.Unmarshal(data, &input)).To(Succeed())
+
+			routes, errs := cloudcontroller.Translate(input.Routes, input.Domains, input.Processes)
+
+			got := goldenOutput{Routes: routes, Errors: []string{}}
+			for _, e := range errs {
+				got.Errors = append(got.Errors, e.Error())
+			}
+			gotJSON, err := json.MarshalIndent(got, "", "  ")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(golden.Compare(out, append(gotJSON, '\n'))).To(Succeed())
+		})
+	}
+})

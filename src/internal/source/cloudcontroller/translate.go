@@ -1,0 +1,224 @@
+package cloudcontroller
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cloudfoundry/go-cfclient/v3/resource"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+)
+
+// Cloud Controller's defaults for a destination that leaves a field unset
+// (cf-contracts.md §4).
+const (
+	DefaultProcessType = "web"
+	DefaultPort        = 8080
+	DefaultProtocol    = "http1"
+)
+
+// Route protocols Cloud Controller reports (`route.protocol`).
+const (
+	protocolHTTP = "http"
+	protocolTCP  = "tcp"
+)
+
+// RouteError reports a Cloud Controller route that Translate dropped, and
+// why.
+type RouteError struct {
+	// RouteGUID is the dropped route's GUID.
+	RouteGUID string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *RouteError) Error() string {
+	return fmt.Sprintf("route %s dropped: %s", e.RouteGUID, e.Reason)
+}
+
+// Translate reduces Cloud Controller routes to the HTTP routes the mesh
+// serves. domains must hold every route's domain (`include=domain`);
+// processes are used to fill each destination's ProcessGUID and may be
+// incomplete (the GUID is then left empty).
+//
+// Routes come out sorted by Host, then Path (then GUID, for a stable order).
+// A route that cannot be translated is left out and reported as one
+// *RouteError; the error slice is nil when every route translated. A route
+// GUID listed twice (Cloud Controller's offset pagination can repeat a route
+// when routes are created while a client pages) is translated once.
+func Translate(routes []*resource.Route, domains []*resource.Domain, processes []*resource.Process) (source.DesiredRoutes, []error) {
+	t := translator{
+		domains:   indexDomains(domains),
+		processes: indexProcesses(processes),
+	}
+	out := source.DesiredRoutes{Routes: make([]source.DesiredRoute, 0, len(routes))}
+	var errs []error
+	seen := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		if r == nil || r.Protocol == protocolTCP || seen[r.GUID] {
+			continue
+		}
+		seen[r.GUID] = true
+		route, reason := t.route(r)
+		if reason != "" {
+			errs = append(errs, &RouteError{RouteGUID: r.GUID, Reason: reason})
+			continue
+		}
+		out.Routes = append(out.Routes, route)
+	}
+	slices.SortFunc(out.Routes, func(a, b source.DesiredRoute) int {
+		return cmp.Or(cmp.Compare(a.Host, b.Host), cmp.Compare(a.Path, b.Path), cmp.Compare(a.GUID, b.GUID))
+	})
+	return out, errs
+}
+
+// processKey identifies an app process the way a destination names it.
+type processKey struct {
+	appGUID     string
+	processType string
+}
+
+type translator struct {
+	domains   map[string]*resource.Domain
+	processes map[processKey]string
+}
+
+func indexDomains(domains []*resource.Domain) map[string]*resource.Domain {
+	byGUID := make(map[string]*resource.Domain, len(domains))
+	for _, d := range domains {
+		if d != nil {
+			byGUID[d.GUID] = d
+		}
+	}
+	return byGUID
+}
+
+func indexProcesses(processes []*resource.Process) map[processKey]string {
+	byKey := make(map[processKey]string, len(processes))
+	for _, p := range processes {
+		if p == nil || p.Relationships.App.Data == nil {
+			continue
+		}
+		byKey[processKey{appGUID: p.Relationships.App.Data.GUID, processType: p.Type}] = p.GUID
+	}
+	return byKey
+}
+
+// route translates one HTTP route, or returns why it cannot.
+func (t translator) route(r *resource.Route) (source.DesiredRoute, string) {
+	if r.Protocol != protocolHTTP && r.Protocol != "" {
+		return source.DesiredRoute{}, fmt.Sprintf("unsupported protocol %q", r.Protocol)
+	}
+	if r.Relationships.Domain.Data == nil || r.Relationships.Domain.Data.GUID == "" {
+		return source.DesiredRoute{}, "route has no domain relationship"
+	}
+	domainGUID := r.Relationships.Domain.Data.GUID
+	domain, ok := t.domains[domainGUID]
+	if !ok {
+		return source.DesiredRoute{}, fmt.Sprintf("domain %s is not among the listed domains", domainGUID)
+	}
+	if domain.Name == "" {
+		return source.DesiredRoute{}, fmt.Sprintf("domain %s has no name", domainGUID)
+	}
+	destinations, reason := t.destinations(r.Destinations)
+	if reason != "" {
+		return source.DesiredRoute{}, reason
+	}
+	route := source.DesiredRoute{
+		GUID:         r.GUID,
+		Host:         fqdn(r.Host, domain.Name),
+		Path:         r.Path,
+		Internal:     domain.Internal,
+		Destinations: destinations,
+		Annotations:  annotations(r.Metadata),
+	}
+	if r.Options != nil {
+		route.LoadBalancing = r.Options.LoadBalancing
+	}
+	return route, ""
+}
+
+// fqdn is Cloud Controller's route host name: `host.domain`, or the domain
+// alone when the route has no host; always lower case.
+func fqdn(host, domain string) string {
+	if host == "" {
+		return strings.ToLower(domain)
+	}
+	return strings.ToLower(host + "." + domain)
+}
+
+func annotations(m *resource.Metadata) map[string]string {
+	if m == nil || len(m.Annotations) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m.Annotations))
+	for k, v := range m.Annotations {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// destinations translates a route's destinations in Cloud Controller's
+// order, or returns why the route must be dropped.
+func (t translator) destinations(in []resource.RouteDestination) ([]source.DesiredDestination, string) {
+	weights := make([]*int, len(in))
+	out := make([]source.DesiredDestination, 0, len(in))
+	for i, d := range in {
+		dest, reason := t.destination(d)
+		if reason != "" {
+			return nil, fmt.Sprintf("destinations[%d]: %s", i, reason)
+		}
+		weights[i] = d.Weight
+		out = append(out, dest)
+	}
+	if err := ValidateWeights(weights); err != nil {
+		return nil, err.Error()
+	}
+	if len(out) == 0 {
+		return nil, ""
+	}
+	return out, ""
+}
+
+func (t translator) destination(d resource.RouteDestination) (source.DesiredDestination, string) {
+	if d.App.GUID == nil || *d.App.GUID == "" {
+		return source.DesiredDestination{}, "destination has no app guid"
+	}
+	dest := source.DesiredDestination{
+		AppGUID:     *d.App.GUID,
+		ProcessType: DefaultProcessType,
+		Port:        DefaultPort,
+		Protocol:    DefaultProtocol,
+	}
+	if d.GUID != nil {
+		dest.GUID = *d.GUID
+	}
+	if d.App.Process != nil && d.App.Process.Type != "" {
+		dest.ProcessType = d.App.Process.Type
+	}
+	dest.ProcessGUID = t.processes[processKey{appGUID: dest.AppGUID, processType: dest.ProcessType}]
+	if d.Port != nil {
+		if *d.Port < 1 || *d.Port > 65535 {
+			return source.DesiredDestination{}, fmt.Sprintf("port %d is out of range 1..65535", *d.Port)
+		}
+		dest.Port = uint32(*d.Port)
+	}
+	if d.Protocol != nil && *d.Protocol != "" {
+		if *d.Protocol != "http1" && *d.Protocol != "http2" {
+			return source.DesiredDestination{}, fmt.Sprintf("protocol %q is not http1 or http2", *d.Protocol)
+		}
+		dest.Protocol = *d.Protocol
+	}
+	if d.Weight != nil && *d.Weight >= MinWeight && *d.Weight <= MaxWeight {
+		w := int32(*d.Weight)
+		dest.Weight = &w
+	}
+	return dest, ""
+}

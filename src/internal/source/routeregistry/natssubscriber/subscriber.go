@@ -1,0 +1,270 @@
+package natssubscriber
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
+)
+
+// drainTimeout bounds how long Run waits for in-flight messages on exit.
+const drainTimeout = 5 * time.Second
+
+// Subscriber keeps the NATS endpoint table of one copilot.
+type Subscriber struct {
+	cfg       Config
+	logger    lager.Logger
+	onChange  func()
+	metrics   *metrics
+	tlsConfig *tls.Config
+	// routerStart is the router.start message and greet reply.
+	routerStart []byte
+
+	mu       sync.Mutex
+	table    routeregistry.Table
+	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
+
+	ready     chan struct{}
+	readyOnce sync.Once
+}
+
+// New builds a Subscriber. cfg gets its defaults and is validated; reg may
+// be nil (metrics are then not registered). onChange is called after every
+// change of the table, from the goroutine that made it; it must not block,
+// and the callee must coalesce (a burst of registrations calls it once per
+// change). Call Endpoints to read the table.
+func New(cfg Config, logger lager.Logger, reg prometheus.Registerer, onChange func()) (*Subscriber, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("nats subscriber config: %w", err)
+	}
+	tlsConfig, err := loadTLSConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("nats subscriber config: %w", err)
+	}
+	guid, err := newUUID()
+	if err != nil {
+		return nil, fmt.Errorf("nats subscriber: router id: %w", err)
+	}
+	start := routeregistry.NewRouterStart(cfg.InstanceID+"-"+guid, []string{cfg.HostIP},
+		cfg.MinimumRegisterInterval.Std(), cfg.PruneThreshold.Std())
+	startJSON, err := json.Marshal(start)
+	if err != nil {
+		return nil, fmt.Errorf("nats subscriber: encode router.start: %w", err)
+	}
+	if onChange == nil {
+		onChange = func() {}
+	}
+	return &Subscriber{
+		cfg:         cfg,
+		logger:      logger.Session("nats-subscriber", lager.Data{"router-id": start.ID}),
+		onChange:    onChange,
+		metrics:     newMetrics(reg),
+		tlsConfig:   tlsConfig,
+		routerStart: startJSON,
+		ready:       make(chan struct{}),
+	}, nil
+}
+
+// Ready is closed once the subscriber has stayed connected for
+// InitialSyncWait after publishing router.start (a disconnect during the
+// wait starts it over on reconnect), so route-emitters have re-emitted
+// every registration. A copilot must not publish a world before that. It
+// is never closed while NATS is unreachable.
+func (s *Subscriber) Ready() <-chan struct{} {
+	return s.ready
+}
+
+// Endpoints returns the current endpoint table, sorted. The value is shared
+// between callers until the table changes: do not modify it.
+func (s *Subscriber) Endpoints() source.Endpoints {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.snapshot == nil {
+		s.snapshot = s.table.Endpoints()
+	}
+	return s.snapshot
+}
+
+// connEvent is a NATS connection state change, passed from nats.go's
+// callback goroutine to Run's loop.
+type connEvent int
+
+const (
+	eventConnected connEvent = iota
+	eventReconnected
+	eventDisconnected
+)
+
+// Run connects to NATS, subscribes to `router.*` and keeps the table until
+// ctx is done; it then drains the connection and returns nil. It retries
+// connecting forever. Call it once.
+func (s *Subscriber) Run(ctx context.Context) error {
+	events := make(chan connEvent)
+	closed := make(chan struct{})
+	// done tells nats.go's callbacks that the loop no longer listens.
+	done := make(chan struct{})
+
+	nc, err := nats.Connect(strings.Join(s.cfg.Servers, ","), s.natsOptions(events, closed, done)...)
+	if err != nil {
+		return fmt.Errorf("nats subscriber: connect: %w", err)
+	}
+	s.logger.Info("starting", lager.Data{"servers": redactedServers(s.cfg.Servers)})
+	// Subscribe before anything can publish router.start, so registrations
+	// route-emitter sends in response are not missed.
+	if _, err := nc.Subscribe(routeregistry.SubjectWildcard, s.handleMessage); err != nil {
+		close(done)
+		nc.Close()
+		return fmt.Errorf("nats subscriber: subscribe %s: %w", routeregistry.SubjectWildcard, err)
+	}
+	s.metrics.connected.Set(0)
+	s.metrics.pruningSuspended.Set(1)
+	err = s.loop(ctx, nc, events, closed)
+	close(done)
+	s.shutdown(nc, closed)
+	return err
+}
+
+func (s *Subscriber) loop(ctx context.Context, nc *nats.Conn, events <-chan connEvent, closed <-chan struct{}) error {
+	pruneTicker := time.NewTicker(s.cfg.PruneInterval.Std())
+	defer pruneTicker.Stop()
+	var syncTimer *time.Timer
+	var synced <-chan time.Time
+	connected := false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-closed:
+			return errors.New("nats subscriber: connection closed unexpectedly")
+		case ev := <-events:
+			connected = s.handleConnEvent(nc, ev, connected)
+			stopTimer(syncTimer)
+			syncTimer, synced = nil, nil
+			if connected && !s.isReady() {
+				syncTimer = time.NewTimer(s.cfg.InitialSyncWait.Std())
+				synced = syncTimer.C
+			}
+		case <-synced:
+			synced = nil
+			s.markReady()
+		case <-pruneTicker.C:
+			if connected {
+				s.prune()
+			}
+		}
+	}
+}
+
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// handleConnEvent applies a connection state change and returns whether
+// the subscriber is now connected.
+func (s *Subscriber) handleConnEvent(nc *nats.Conn, ev connEvent, wasConnected bool) bool {
+	if ev == eventDisconnected {
+		s.metrics.connected.Set(0)
+		s.metrics.pruningSuspended.Set(1)
+		if wasConnected {
+			s.logger.Info("nats-disconnected")
+			s.logger.Info("pruning-suspended")
+		}
+		return false
+	}
+	if ev == eventReconnected {
+		s.mu.Lock()
+		s.table.Touch(time.Now())
+		endpoints := s.table.Len()
+		s.mu.Unlock()
+		s.metrics.connected.Set(1)
+		s.metrics.pruningSuspended.Set(0)
+		s.logger.Info("nats-reconnected", lager.Data{"server": nc.ConnectedUrlRedacted()})
+		s.logger.Info("pruning-resumed", lager.Data{"endpoints-refreshed": endpoints})
+	} else {
+		s.metrics.connected.Set(1)
+		s.metrics.pruningSuspended.Set(0)
+		s.logger.Info("nats-connected", lager.Data{"server": nc.ConnectedUrlRedacted()})
+	}
+	s.publishRouterStart(nc)
+	return true
+}
+
+func (s *Subscriber) publishRouterStart(nc *nats.Conn) {
+	if err := nc.Publish(routeregistry.SubjectStart, s.routerStart); err != nil {
+		s.logger.Error("router-start-failed", err)
+		return
+	}
+	s.logger.Info("router-start-published", lager.Data{"message": string(s.routerStart)})
+}
+
+func (s *Subscriber) isReady() bool {
+	select {
+	case <-s.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Subscriber) markReady() {
+	s.readyOnce.Do(func() {
+		s.mu.Lock()
+		endpoints := s.table.Len()
+		s.mu.Unlock()
+		s.logger.Info("initial-sync-complete", lager.Data{"endpoints": endpoints, "waited": s.cfg.InitialSyncWait.String()})
+		close(s.ready)
+	})
+}
+
+// prune removes stale endpoints; Run calls it only while connected.
+func (s *Subscriber) prune() {
+	s.mu.Lock()
+	removed := s.table.Prune(time.Now(), s.cfg.PruneThreshold.Std())
+	if len(removed) > 0 {
+		s.snapshot = nil
+		s.metrics.endpoints.Set(float64(s.table.Len()))
+		s.metrics.pruned.Add(float64(len(removed)))
+	}
+	s.mu.Unlock()
+	if len(removed) == 0 {
+		return
+	}
+	s.logger.Info("endpoint-pruned", lager.Data{"count": len(removed), "sample": sample(removed, 5)})
+	s.onChange()
+}
+
+func sample(endpoints source.Endpoints, n int) []string {
+	out := make([]string, 0, min(n, len(endpoints)))
+	for _, e := range endpoints[:min(n, len(endpoints))] {
+		out = append(out, fmt.Sprintf("%s %s:%d tls_port=%d", e.URI, e.Address, e.Port, e.TLSPort))
+	}
+	return out
+}
+
+func (s *Subscriber) shutdown(nc *nats.Conn, closed <-chan struct{}) {
+	s.logger.Info("draining")
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+	}
+	select {
+	case <-closed:
+	case <-time.After(drainTimeout):
+		nc.Close()
+	}
+	s.metrics.connected.Set(0)
+	s.logger.Info("stopped")
+}

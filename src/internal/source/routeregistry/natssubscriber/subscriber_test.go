@@ -1,0 +1,328 @@
+package natssubscriber_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3"
+	"code.cloudfoundry.org/lager/v3/lagertest"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+)
+
+const (
+	waitTimeout = 5 * time.Second
+	pollEvery   = 20 * time.Millisecond
+)
+
+func registration(host string, port int, uri string, extra string) []byte {
+	return fmt.Appendf(nil, `{"host":%q,"port":%d,"uris":[%q],"app":"app-guid","private_instance_id":"inst-%d",`+
+		`"private_instance_index":"0","tags":{"component":"route-emitter","process_type":"web"}%s}`, host, port, uri, port, extra)
+}
+
+var _ = Describe("Subscriber", func() {
+	var (
+		natsServer *server.Server
+		proxy      *tcpProxy
+		client     *nats.Conn
+		logger     *lagertest.TestLogger
+		registry   *prometheus.Registry
+		changes    atomic.Int64
+		cfg        natssubscriber.Config
+		subscriber *natssubscriber.Subscriber
+		cancel     context.CancelFunc
+		runErr     chan error
+	)
+
+	BeforeEach(func() {
+		natsServer = startNATS(-1)
+		proxy = newTCPProxy(natsServer.Addr().String())
+		client = connectClient(natsServer.ClientURL())
+		logger = lagertest.NewTestLogger("test")
+		registry = prometheus.NewRegistry()
+		changes.Store(0)
+		cfg = natssubscriber.Config{
+			Servers:                 []string{proxy.URL()},
+			HostIP:                  "10.0.0.9",
+			InstanceID:              "copilot-0",
+			MinimumRegisterInterval: jsonduration.Duration(time.Second),
+			PruneThreshold:          jsonduration.Duration(1500 * time.Millisecond),
+			PruneInterval:           jsonduration.Duration(50 * time.Millisecond),
+			InitialSyncWait:         jsonduration.Duration(200 * time.Millisecond),
+			ReconnectWait:           jsonduration.Duration(50 * time.Millisecond),
+		}
+		subscriber = nil
+	})
+
+	start := func() {
+		var err error
+		subscriber, err = natssubscriber.New(cfg, logger, registry, func() { changes.Add(1) })
+		Expect(err).NotTo(HaveOccurred())
+		var ctx context.Context
+		ctx, cancel = context.WithCancel(context.Background())
+		runErr = make(chan error, 1)
+		go func() { runErr <- subscriber.Run(ctx) }()
+	}
+
+	// waitForStart subscribes to router.start before the subscriber runs
+	// and returns the first one it publishes.
+	startAndWaitForRouterStart := func() routeregistry.RouterStart {
+		starts, err := client.SubscribeSync(routeregistry.SubjectStart)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(client.Flush()).To(Succeed())
+		start()
+		var msg routeregistry.RouterStart
+		Expect(json.Unmarshal(nextMsg(starts).Data, &msg)).To(Succeed())
+		Expect(starts.Unsubscribe()).To(Succeed())
+		return msg
+	}
+
+	publish := func(subject string, data []byte) {
+		Expect(client.Publish(subject, data)).To(Succeed())
+		Expect(client.Flush()).To(Succeed())
+	}
+
+	AfterEach(func() {
+		if subscriber != nil {
+			cancel()
+			Eventually(runErr, waitTimeout).Should(Receive(BeNil()))
+		}
+		client.Close()
+		proxy.Close()
+		natsServer.Shutdown()
+	})
+
+	Describe("the router protocol", func() {
+		It("publishes router.start on connect and answers router.greet with the same message", func() {
+			routerStart := startAndWaitForRouterStart()
+			Expect(routerStart.ID).To(MatchRegexp(`^copilot-0-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`))
+			Expect(routerStart.Hosts).To(Equal([]string{"10.0.0.9"}))
+			Expect(routerStart.MinimumRegisterIntervalInSeconds).To(Equal(1))
+			Expect(routerStart.PruneThresholdInSeconds).To(Equal(1))
+
+			// route-emitter greets with an empty payload and a reply inbox.
+			reply, err := client.Request(routeregistry.SubjectGreet, []byte{}, waitTimeout)
+			Expect(err).NotTo(HaveOccurred())
+			var greeting routeregistry.RouterStart
+			Expect(json.Unmarshal(reply.Data, &greeting)).To(Succeed())
+			Expect(greeting).To(Equal(routerStart))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "router.greet", "result", "accepted")).To(Equal(1.0))
+			Expect(logger.LogMessages()).To(ContainElement("test.nats-subscriber.router-start-published"))
+		})
+
+		It("publishes router.start again after NATS restarts", func() {
+			first := startAndWaitForRouterStart()
+			Eventually(metricValue).WithArguments(registry, "cfmesh_copilot_nats_connected").Should(Equal(1.0))
+
+			proxy.Down()
+			port := natsPort(natsServer)
+			client.Close()
+			natsServer.Shutdown()
+			natsServer.WaitForShutdown()
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.nats-disconnected"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_connected")).To(Equal(0.0))
+
+			natsServer = startNATS(port)
+			client = connectClient(natsServer.ClientURL())
+			starts, err := client.SubscribeSync(routeregistry.SubjectStart)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(client.Flush()).To(Succeed())
+			proxy.Up()
+
+			var again routeregistry.RouterStart
+			Expect(json.Unmarshal(nextMsg(starts).Data, &again)).To(Succeed())
+			Expect(again).To(Equal(first), "the id is stable for the life of the process")
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.nats-reconnected"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_connected")).To(Equal(1.0))
+		})
+
+		It("keeps retrying when NATS is not there at start", func() {
+			proxy.Down()
+			start()
+			Consistently(closed(subscriber.Ready()), 300*time.Millisecond, pollEvery).ShouldNot(Succeed())
+			proxy.Up()
+			Eventually(closed(subscriber.Ready()), waitTimeout, pollEvery).Should(Succeed())
+		})
+	})
+
+	Describe("registrations", func() {
+		BeforeEach(func() {
+			startAndWaitForRouterStart()
+		})
+
+		It("applies register and unregister to Endpoints and calls onChange", func() {
+			publish(routeregistry.SubjectRegister, registration("10.0.16.5", 61012, "Dora.apps.example.com/", `,"tls_port":61014,"server_cert_domain_san":"inst-61012"`))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+			endpoint := subscriber.Endpoints()[0]
+			Expect(endpoint.URI).To(Equal("dora.apps.example.com"))
+			Expect(endpoint.Address).To(Equal("10.0.16.5"))
+			Expect(endpoint.Port).To(BeEquivalentTo(61012))
+			Expect(endpoint.TLSPort).To(BeEquivalentTo(61014))
+			Expect(endpoint.AppGUID).To(Equal("app-guid"))
+			Expect(endpoint.ProcessType).To(Equal("web"))
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(1))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_endpoints")).To(Equal(1.0))
+
+			publish(routeregistry.SubjectUnregister, registration("10.0.16.5", 61012, "dora.apps.example.com", `,"tls_port":61014`))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(BeEmpty())
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(2))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_endpoints")).To(Equal(0.0))
+			Expect(logger.LogMessages()).To(ContainElements("test.nats-subscriber.endpoint-registered", "test.nats-subscriber.endpoint-unregistered"))
+		})
+
+		It("does not call onChange when route-emitter only re-registers", func() {
+			steady := registration("10.0.0.1", 8080, "a.example.com", "")
+			publish(routeregistry.SubjectRegister, steady)
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(1))
+
+			for range 5 {
+				publish(routeregistry.SubjectRegister, steady)
+			}
+			// Messages are applied in order: once the sentinel is in, the
+			// repeats before it have been applied too.
+			publish(routeregistry.SubjectRegister, registration("10.0.0.2", 8080, "sentinel.example.com", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(2))
+			// Each message's onChange runs before the next message is
+			// applied, so a repeat that wrongly counted as a change would
+			// already show here.
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(2))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "router.register", "result", "accepted")).To(Equal(7.0))
+		})
+
+		It("rejects invalid messages, counts and logs them, and keeps going", func() {
+			publish(routeregistry.SubjectRegister, []byte(`not json at all`))
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "a.example.com", `,"route_service_url":"http://insecure"`))
+			publish(routeregistry.SubjectUnregister, []byte(`{"host":"10.0.0.1","uris":["a.example.com"]}`))
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "ok.example.com", ""))
+
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+			Expect(subscriber.Endpoints()[0].URI).To(Equal("ok.example.com"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "router.register", "result", "rejected")).To(Equal(2.0))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "router.unregister", "result", "rejected")).To(Equal(1.0))
+
+			var rejected []lager.LogFormat
+			for _, log := range logger.Logs() {
+				if log.Message == "test.nats-subscriber.registration-rejected" {
+					rejected = append(rejected, log)
+				}
+			}
+			Expect(rejected).To(HaveLen(3))
+			Expect(rejected[1].Data).To(HaveKeyWithValue("error", ContainSubstring("route_service_url")))
+			Expect(rejected[1].Data).To(HaveKeyWithValue("payload", ContainSubstring("http://insecure")))
+			Expect(rejected[2].Data).To(HaveKeyWithValue("error", ContainSubstring("port")))
+		})
+
+		It("ignores router.start from other routers", func() {
+			publish(routeregistry.SubjectStart, []byte(`{"id":"gorouter-1","hosts":["10.0.0.2"],"minimumRegisterIntervalInSeconds":20,"pruneThresholdInSeconds":120}`))
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "ok.example.com", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+			Expect(logger.LogMessages()).NotTo(ContainElement("test.nats-subscriber.registration-rejected"))
+		})
+	})
+
+	Describe("pruning", func() {
+		BeforeEach(func() {
+			startAndWaitForRouterStart()
+		})
+
+		It("prunes endpoints that stop re-registering, but never TLS ones", func() {
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "plain.example.com", `,"stale_threshold_in_seconds":1`))
+			publish(routeregistry.SubjectRegister, registration("10.0.0.2", 8080, "tls.example.com", `,"tls_port":61001`))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(2))
+
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+			Expect(subscriber.Endpoints()[0].URI).To(Equal("tls.example.com"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_pruned_endpoints_total")).To(Equal(1.0))
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(3))
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.endpoint-pruned"))
+			for _, log := range logger.Logs() {
+				if log.Message == "test.nats-subscriber.endpoint-pruned" {
+					Expect(log.Data).To(HaveKeyWithValue("count", BeEquivalentTo(1)))
+					Expect(log.Data).To(HaveKeyWithValue("sample", ConsistOf(ContainSubstring("plain.example.com 10.0.0.1:8080"))))
+				}
+			}
+		})
+
+		It("suspends pruning while NATS is down and gives endpoints a full threshold after it returns", func() {
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "a.example.com", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+
+			proxy.Down()
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.pruning-suspended"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_pruning_suspended")).To(Equal(1.0))
+			// Longer than the 1.5s threshold, with a prune tick every 50ms.
+			Consistently(subscriber.Endpoints, 2*time.Second, 100*time.Millisecond).Should(HaveLen(1))
+
+			proxy.Up()
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.pruning-resumed"))
+			// Without the refresh on reconnect the next prune tick would
+			// remove it: it was last registered more than 2s ago.
+			Expect(subscriber.Endpoints()).To(HaveLen(1))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_pruning_suspended")).To(Equal(0.0))
+
+			// Nobody re-registers it, so it goes once the threshold passes.
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(BeEmpty())
+			Expect(metricValue(registry, "cfmesh_copilot_nats_pruned_endpoints_total")).To(Equal(1.0))
+		})
+	})
+
+	Describe("Ready", func() {
+		It("closes only after router.start and InitialSyncWait", func() {
+			proxy.Down()
+			start()
+			Consistently(closed(subscriber.Ready()), 500*time.Millisecond, pollEvery).ShouldNot(Succeed(),
+				"not ready while NATS is unreachable, although InitialSyncWait has long passed")
+
+			proxy.Up()
+			Eventually(closed(subscriber.Ready()), waitTimeout, pollEvery).Should(Succeed())
+			messages := logger.LogMessages()
+			Expect(messages).To(ContainElement("test.nats-subscriber.initial-sync-complete"))
+			startIndex, readyIndex := -1, -1
+			for i, m := range messages {
+				if m == "test.nats-subscriber.router-start-published" && startIndex < 0 {
+					startIndex = i
+				}
+				if m == "test.nats-subscriber.initial-sync-complete" {
+					readyIndex = i
+				}
+			}
+			Expect(startIndex).To(BeNumerically(">=", 0))
+			Expect(startIndex).To(BeNumerically("<", readyIndex))
+		})
+
+		It("holds registrations received during the initial sync when it closes", func() {
+			cfg.InitialSyncWait = jsonduration.Duration(time.Second)
+			startAndWaitForRouterStart()
+			// route-emitter's answer to router.start.
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "a.example.com", ""))
+			Eventually(closed(subscriber.Ready()), waitTimeout, pollEvery).Should(Succeed())
+			Expect(subscriber.Endpoints()).To(HaveLen(1))
+		})
+	})
+
+	Describe("shutdown", func() {
+		It("returns nil once the context is done, and the endpoints stay readable", func() {
+			startAndWaitForRouterStart()
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "a.example.com", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+
+			stopped := subscriber
+			subscriber = nil // AfterEach must not stop it again
+			cancel()
+			Eventually(runErr, waitTimeout).Should(Receive(BeNil()))
+			Expect(stopped.Endpoints()).To(HaveLen(1))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_connected")).To(Equal(0.0))
+			Expect(logger.LogMessages()).To(ContainElement("test.nats-subscriber.stopped"))
+		})
+	})
+})

@@ -1,0 +1,162 @@
+package tlsconfig
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// Files names the PEM files of one side of a mutual-TLS connection.
+type Files struct {
+	CertFile string `json:"cert_file"`
+	KeyFile  string `json:"key_file"`
+	CAFile   string `json:"ca_file"`
+	// ServerName is the name a client verifies in the server's
+	// certificate; clients only.
+	ServerName string `json:"server_name,omitempty"`
+}
+
+// Enabled reports whether any file is configured.
+func (f Files) Enabled() bool {
+	return f.CertFile != "" || f.KeyFile != "" || f.CAFile != ""
+}
+
+// Validate checks that all three files are named and readable.
+func (f Files) Validate() error {
+	var errs []error
+	for name, path := range map[string]string{"cert_file": f.CertFile, "key_file": f.KeyFile, "ca_file": f.CAFile} {
+		if path == "" {
+			errs = append(errs, fmt.Errorf("%s is required when TLS is configured", name))
+			continue
+		}
+		if _, err := os.Stat(path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Server returns a configuration that presents CertFile/KeyFile and
+// requires clients to present a certificate signed by CAFile.
+func Server(f Files) (*tls.Config, error) {
+	kp, pool, err := load(f)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		ClientAuth:     tls.RequireAndVerifyClientCert,
+		ClientCAs:      pool,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return kp.current() },
+	}, nil
+}
+
+// Client returns a configuration that presents CertFile/KeyFile and
+// verifies the server against CAFile and ServerName.
+func Client(f Files) (*tls.Config, error) {
+	kp, pool, err := load(f)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:           tls.VersionTLS12,
+		RootCAs:              pool,
+		ServerName:           f.ServerName,
+		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return kp.current() },
+	}, nil
+}
+
+func load(f Files) (*keyPair, *x509.CertPool, error) {
+	if err := f.Validate(); err != nil {
+		return nil, nil, err
+	}
+	ca, err := os.ReadFile(f.CAFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, nil, fmt.Errorf("ca_file %s holds no PEM certificate", f.CAFile)
+	}
+	kp := &keyPair{certFile: f.CertFile, keyFile: f.KeyFile}
+	if _, err := kp.current(); err != nil {
+		return nil, nil, err
+	}
+	return kp, pool, nil
+}
+
+// keyPair reloads a certificate and key when either file's modification
+// time changes. A broken rewrite keeps the previous pair.
+type keyPair struct {
+	certFile, keyFile string
+
+	mu       sync.Mutex
+	cert     *tls.Certificate
+	modified [2]time.Time
+}
+
+func (k *keyPair) current() (*tls.Certificate, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	modified, err := modTimes(k.certFile, k.keyFile)
+	if err != nil && k.cert != nil {
+		return k.cert, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if k.cert != nil && modified == k.modified {
+		return k.cert, nil
+	}
+	cert, err := tls.LoadX509KeyPair(k.certFile, k.keyFile)
+	if err != nil {
+		if k.cert != nil {
+			return k.cert, nil
+		}
+		return nil, fmt.Errorf("loading %s and %s: %w", k.certFile, k.keyFile, err)
+	}
+	k.cert, k.modified = &cert, modified
+	return k.cert, nil
+}
+
+func modTimes(paths ...string) ([2]time.Time, error) {
+	var out [2]time.Time
+	for i, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return out, err
+		}
+		out[i] = st.ModTime()
+	}
+	return out, nil
+}
+
+// ValidateEndpoint checks one control-plane endpoint's transport: with TLS
+// files, that they are usable; without, that every address is loopback,
+// because plaintext control-plane traffic never leaves the host (mutual TLS
+// on every control-plane port). field names the setting in errors.
+func ValidateEndpoint(field string, files Files, addresses ...string) error {
+	if files.Enabled() {
+		if err := files.Validate(); err != nil {
+			return fmt.Errorf("%s: %w", field, err)
+		}
+		return nil
+	}
+	var errs []error
+	for _, address := range addresses {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %q is not host:port", field, address))
+			continue
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			errs = append(errs, fmt.Errorf("%s: %s is not a loopback address, so TLS is required (mutual TLS on every control-plane port)", field, address))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,25 @@
+// Package xdsresources turns the Envoy IR into xDS resources: listeners,
+// route configurations, clusters and cluster load assignments, for each
+// class of proxy the pilot serves.
+//
+// It is the pilot's last pure stage
+//
+//	mesh config → Envoy IR → xDS resources → go-control-plane caches
+//
+// Naming follows Istio's pilot so operators trained on istioctl can read
+// config dumps (design.md decision 5): gateway listeners `0.0.0.0_<port>`
+// with route configuration `http.<port>`; clusters
+// `outbound|<port>|<subset>|<host>`; proxyless gRPC client listeners named
+// `<host>` and `<host>:<port>` with route configuration
+// `outbound|<port>||<host>`.
+//
+// Every resource passes its proto's ValidateAll before it is returned; one
+// that does not is a bug, reported and left out rather than sent.
+//
+// Proxy classes: ingress gateways (node type `router`) get the gateway
+// listeners; mesh clients (proxyless gRPC, node metadata GENERATOR=grpc)
+// get one API listener per host. Both share route configurations, clusters
+// and load assignments, whose names do not overlap.
+//
+// Concurrency: Translate and ClassOf hold no state.
+package xdsresources

@@ -1,0 +1,72 @@
+package xdsresources_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"sigs.k8s.io/yaml"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/testsupport/golden"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
+)
+
+func loadIR(path string) envoyir.IR {
+	data, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	var ir envoyir.IR
+	Expect(yaml.UnmarshalStrict(data, &ir)).To(Succeed())
+	return ir
+}
+
+// renderSection writes one cache's resources, sorted by name, as YAML.
+func renderSection[T proto.Message](out *bytes.Buffer, title string, resources map[string]T) {
+	names := make([]string, 0, len(resources))
+	for name := range resources {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var docs []json.RawMessage
+	for _, name := range names {
+		js, err := protojson.Marshal(resources[name])
+		Expect(err).NotTo(HaveOccurred())
+		docs = append(docs, js)
+	}
+	js, err := json.Marshal(map[string]any{title: docs})
+	Expect(err).NotTo(HaveOccurred())
+	y, err := yaml.JSONToYAML(js)
+	Expect(err).NotTo(HaveOccurred())
+	out.Write(y)
+}
+
+func render(res xdsresources.Resources) []byte {
+	var out bytes.Buffer
+	renderSection(&out, "gateway_listeners", res.GatewayListeners)
+	renderSection(&out, "mesh_listeners", res.MeshListeners)
+	renderSection(&out, "routes", res.Routes)
+	renderSection(&out, "clusters", res.Clusters)
+	renderSection(&out, "endpoints", res.Endpoints)
+	return out.Bytes()
+}
+
+var _ = Describe("Translate (golden files)", func() {
+	inputs, err := golden.Inputs("testdata/in/*.yaml")
+	if err != nil {
+		panic(err)
+	}
+	for _, input := range inputs {
+		It("translates "+filepath.Base(input), func() {
+			res, errs := xdsresources.Translate(loadIR(input), xdsresources.Options{})
+			Expect(errs).To(BeEmpty())
+			Expect(golden.Compare(golden.OutputFor(input, ".yaml"), render(res))).To(Succeed())
+			expectConsistent(res)
+		})
+	}
+})

@@ -1,0 +1,45 @@
+package xdsserver
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
+)
+
+type metrics struct {
+	connected *prometheus.GaugeVec
+	pushes    *prometheus.CounterVec
+	nacks     *prometheus.CounterVec
+	rejected  prometheus.Counter
+	resources *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
+	return &metrics{
+		connected: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_xds_connected_proxies", Help: "Open xDS streams by proxy class.",
+		}, []string{"class"}),
+		pushes: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_xds_pushes_total", Help: "xDS responses sent, by type URL.",
+		}, []string{"type"}),
+		nacks: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_xds_nacks_total", Help: "xDS responses proxies rejected, by type URL.",
+		}, []string{"type"}),
+		rejected: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_xds_rejected_proxies_total", Help: "Streams refused because the proxy's node could not be classified.",
+		}),
+		resources: f.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_xds_resources", Help: "Resources served, by cache.",
+		}, []string{"cache"}),
+	}
+}
+
+func (m *metrics) observeResources(r xdsresources.Resources) {
+	m.resources.WithLabelValues("gateway-listeners").Set(float64(len(r.GatewayListeners)))
+	m.resources.WithLabelValues("mesh-listeners").Set(float64(len(r.MeshListeners)))
+	m.resources.WithLabelValues("routes").Set(float64(len(r.Routes)))
+	m.resources.WithLabelValues("clusters").Set(float64(len(r.Clusters)))
+	m.resources.WithLabelValues("endpoints").Set(float64(len(r.Endpoints)))
+}

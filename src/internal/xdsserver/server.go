@@ -1,0 +1,104 @@
+package xdsserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"code.cloudfoundry.org/lager/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
+)
+
+// rejectedKey is a MuxCache key no cache has: watches of proxies that
+// cannot be classified fail, which ends their stream.
+const rejectedKey = "rejected"
+
+// Server serves xDS from caches that Update keeps current.
+type Server struct {
+	logger  lager.Logger
+	metrics *metrics
+	caches  caches
+
+	mu      sync.Mutex
+	current xdsresources.Resources
+	ready   chan struct{}
+	once    sync.Once
+}
+
+// New builds a server with empty caches. versionPrefix distinguishes this
+// process's resource versions from another pilot's (use a boot ID), so a
+// proxy reconnecting from a peer always gets a full answer.
+func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *Server {
+	logger = logger.Session("xds-server")
+	return &Server{
+		logger:  logger,
+		metrics: newMetrics(reg),
+		caches:  newCaches(versionPrefix, cacheLogger(logger)),
+		ready:   make(chan struct{}),
+	}
+}
+
+// Ready is closed after the first Update.
+func (s *Server) Ready() <-chan struct{} {
+	return s.ready
+}
+
+// Register adds the ADS service to g. Streams opened before the first
+// Update wait for it.
+func (s *Server) Register(ctx context.Context, g *grpc.Server) {
+	gated := &gate{inner: s.mux(), ready: s.ready, logger: s.logger}
+	xds := serverv3.NewServer(ctx, gated, s.callbacks())
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, xds)
+}
+
+// Serve registers the ADS service on a new gRPC server and serves lis until
+// ctx is done, then stops gracefully so proxies reconnect to a peer.
+// Proxies may connect at once; they receive nothing before the first Update.
+func (s *Server) Serve(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
+	g := grpc.NewServer(opts...)
+	s.Register(ctx, g)
+	s.logger.Info("serving", lager.Data{"address": lis.Addr().String()})
+	errc := make(chan error, 1)
+	go func() { errc <- g.Serve(lis) }()
+	select {
+	case <-ctx.Done():
+		g.GracefulStop()
+		return nil
+	case err := <-errc:
+		if errors.Is(err, grpc.ErrServerStopped) {
+			return nil
+		}
+		return fmt.Errorf("xds server: %w", err)
+	}
+}
+
+func (s *Server) mux() *cachev3.MuxCache {
+	return &cachev3.MuxCache{
+		Classify:      func(r *cachev3.Request) string { return cacheKey(r.GetTypeUrl(), r.GetNode()) },
+		ClassifyDelta: func(r *cachev3.DeltaRequest) string { return cacheKey(r.GetTypeUrl(), r.GetNode()) },
+		Caches:        s.caches.byKey(),
+	}
+}
+
+// cacheKey picks a listener cache by the proxy's class and every other
+// type's cache by type URL.
+func cacheKey(typeURL string, node *corev3.Node) string {
+	if typeURL != resourcev3.ListenerType {
+		return typeURL
+	}
+	class, err := xdsresources.ClassOf(node)
+	if err != nil {
+		return rejectedKey
+	}
+	return listenerKey(class)
+}

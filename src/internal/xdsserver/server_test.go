@@ -1,0 +1,137 @@
+package xdsserver_test
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3/lagertest"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/proxyless"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsserver"
+)
+
+var _ = Describe("Server", func() {
+	var (
+		server   *xdsserver.Server
+		registry *prometheus.Registry
+		address  string
+		backends map[string]*backend.Backend
+	)
+
+	endpointsOf := func(ids ...string) []envoyir.Endpoint {
+		var eps []envoyir.Endpoint
+		for _, id := range ids {
+			eps = append(eps, envoyir.Endpoint{Address: "127.0.0.1", Port: backends[id].Port()})
+		}
+		return eps
+	}
+
+	BeforeEach(func() {
+		backends = map[string]*backend.Backend{}
+		for _, id := range []string{"v1-a", "v1-b", "v2-a"} {
+			b, err := backend.Start(id, "127.0.0.1:0")
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(b.Stop)
+			backends[id] = b
+		}
+		registry = prometheus.NewRegistry()
+		server = xdsserver.New(lagertest.NewTestLogger("xds"), registry, "boot-1")
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		address = lis.Addr().String()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- server.Serve(ctx, lis) }()
+		DeferCleanup(func() {
+			cancel()
+			Eventually(done, 10*time.Second).Should(Receive(BeNil()))
+		})
+	})
+
+	It("answers nothing before the first update", func() {
+		gw := newADSClient(address, "router~127.0.0.1~gw~cf.internal", nil)
+		defer gw.close()
+		gw.request(resourcev3.ListenerType, "", "")
+		responses, _ := gw.responses()
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive())
+
+		Expect(server.Update(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")})))).To(Succeed())
+		Eventually(responses, 10*time.Second).Should(Receive())
+	})
+
+	It("splits a proxyless client's calls by weight and follows weight and endpoint changes", func() {
+		Expect(server.Update(resources(shopIR(80, 20, backendSet{
+			"v1": endpointsOf("v1-a", "v1-b"), "v2": endpointsOf("v2-a")})))).To(Succeed())
+		conn, err := proxyless.Dial(address, "client-1", host)
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+
+		counts, err := proxyless.Split(ctx, conn, 1000)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(counts["v1-a"] + counts["v1-b"]).To(BeNumerically("~", 800, 50))
+		Expect(counts["v2-a"]).To(BeNumerically("~", 200, 50))
+
+		Expect(server.Update(resources(shopIR(20, 80, backendSet{
+			"v1": endpointsOf("v1-a", "v1-b"), "v2": endpointsOf("v2-a")})))).To(Succeed())
+		Eventually(func() int {
+			counts, _ := proxyless.Split(ctx, conn, 500)
+			return counts["v2-a"]
+		}, 20*time.Second).Should(BeNumerically("~", 400, 40))
+
+		Expect(server.Update(resources(shopIR(20, 80, backendSet{
+			"v1": endpointsOf("v1-a"), "v2": endpointsOf("v2-a")})))).To(Succeed())
+		Eventually(func() map[string]int {
+			counts, _ := proxyless.Split(ctx, conn, 200)
+			return counts
+		}, 20*time.Second).ShouldNot(HaveKey("v1-b"))
+
+		Expect(metricValue(registry, "cfmesh_pilot_xds_connected_proxies", "mesh")).To(BeEquivalentTo(1))
+		Expect(metricValue(registry, "cfmesh_pilot_xds_nacks_total", "")).To(BeZero(), "grpc-go accepted every resource")
+	})
+
+	It("serves gateways their listeners on a wildcard request", func() {
+		Expect(server.Update(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")})))).To(Succeed())
+		gw := newADSClient(address, "router~127.0.0.1~gw~cf.internal", nil)
+		defer gw.close()
+		gw.request(resourcev3.ListenerType, "", "")
+		responses, _ := gw.responses()
+		var resp *discoveryv3.DiscoveryResponse
+		Eventually(responses, 10*time.Second).Should(Receive(&resp))
+		Expect(resp.GetResources()).To(HaveLen(1))
+		l := &listenerv3.Listener{}
+		Expect(resp.GetResources()[0].UnmarshalTo(l)).To(Succeed())
+		Expect(l.GetName()).To(Equal("0.0.0.0_80"))
+
+		By("not pushing again when an update changes nothing")
+		gw.request(resourcev3.ListenerType, resp.GetVersionInfo(), resp.GetNonce())
+		Expect(server.Update(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")})))).To(Succeed())
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive())
+
+		By("not touching listeners when only endpoints change")
+		Expect(server.Update(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a", "v1-b")})))).To(Succeed())
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive())
+	})
+
+	It("refuses proxies it cannot classify, with the reason", func() {
+		Expect(server.Update(resources(shopIR(80, 20, nil)))).To(Succeed())
+		sidecar := newADSClient(address, "sidecar~10.255.0.1~instance-guid~x", nil)
+		defer sidecar.close()
+		sidecar.request(resourcev3.ListenerType, "", "")
+		_, errs := sidecar.responses()
+		var err error
+		Eventually(errs, 10*time.Second).Should(Receive(&err))
+		Expect(err).To(MatchError(ContainSubstring("Envoy sidecars are not served yet")))
+		Expect(metricValue(registry, "cfmesh_pilot_xds_rejected_proxies_total", "")).To(BeEquivalentTo(1))
+	})
+})
