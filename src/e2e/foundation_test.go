@@ -1,13 +1,10 @@
 package e2e_test
 
 import (
-	"context"
-	"net"
 	"net/http/httptest"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
-	"github.com/nats-io/nats-server/v2/server"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,24 +19,8 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+	"code.cloudfoundry.org/cf-mesh/internal/testsupport/loopback"
 )
-
-// freeAddress asks the kernel for a free loopback port.
-func freeAddress() string {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer lis.Close()
-	return lis.Addr().String()
-}
-
-func startNATS() string {
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	Expect(err).NotTo(HaveOccurred())
-	go s.Start()
-	Expect(s.ReadyForConnections(10 * time.Second)).To(BeTrue())
-	DeferCleanup(s.Shutdown)
-	return s.ClientURL()
-}
 
 func startCloudController() (*ccstandin.CloudController, string) {
 	cc := ccstandin.New(ccstandin.Options{})
@@ -58,19 +39,8 @@ func startBackend(id string) *backend.Backend {
 
 func startEmitter(natsURL string) *routeemitter.Emitter {
 	emitter := routeemitter.New(natsURL, lagertest.NewTestLogger("route-emitter"), routeemitter.Options{})
-	run(emitter.Run)
+	loopback.Run(emitter.Run)
 	return emitter
-}
-
-// run starts a component and stops it when the spec ends.
-func run(component func(context.Context) error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- component(ctx) }()
-	DeferCleanup(func() {
-		cancel()
-		Eventually(done, 15*time.Second).Should(Receive(BeNil()))
-	})
 }
 
 // controlPlane holds the in-process copilot and pilot.
@@ -93,7 +63,7 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 	clientTLS.ServerName = "127.0.0.1"
 	clientID, secret := ccstandin.DefaultClientID, ccstandin.DefaultClientSecret
 
-	mcpAddress := freeAddress()
+	mcpAddress := loopback.FreeAddress()
 	copilotConfig := copilot.Config{
 		CloudController: &ccpoller.Config{
 			APIURL: ccURL, ClientID: clientID, ClientSecret: secret,
@@ -107,25 +77,25 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 		},
 		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
 		Debounce:      jsonduration.Duration(50 * time.Millisecond),
-		StatusAddress: freeAddress(),
+		StatusAddress: loopback.FreeAddress(),
 	}.WithDefaults()
 	Expect(copilotConfig.Validate()).To(Succeed())
 	cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
 	Expect(err).NotTo(HaveOccurred())
-	run(cop.Run)
+	loopback.Run(cop.Run)
 
-	cp := controlPlane{xdsAddress: freeAddress(), pilotRegistry: prometheus.NewRegistry()}
+	cp := controlPlane{xdsAddress: loopback.FreeAddress(), pilotRegistry: prometheus.NewRegistry()}
 	pilotConfig := pilot.Config{
 		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: cp.xdsAddress},
 		Debounce:      jsonduration.Duration(50 * time.Millisecond),
-		StatusAddress: freeAddress(),
+		StatusAddress: loopback.FreeAddress(),
 	}.WithDefaults()
 	Expect(pilotConfig.Validate()).To(Succeed())
 	cp.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), cp.pilotRegistry)
 	Expect(err).NotTo(HaveOccurred())
-	run(cp.pilot.Run)
+	loopback.Run(cp.pilot.Run)
 	return cp
 }
 

@@ -21,6 +21,7 @@ import (
 	ccstandin "code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/proxyless"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
+	"code.cloudfoundry.org/cf-mesh/internal/testsupport/loopback"
 )
 
 const shopHost = "shop.apps.example.com"
@@ -54,7 +55,7 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
 		DeferCleanup(cancel)
-		natsURL := startNATS()
+		natsURL := loopback.StartNATS()
 		cc, ccURL = startCloudController()
 
 		By("seeding Cloud Controller with a route weighted 80/20 over two apps, plus enough routes for several pages")

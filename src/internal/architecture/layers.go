@@ -56,6 +56,7 @@ var Layers = []Layer{
 	{"lifecycle", 0, Shared, false},
 	{"architecture", 0, Harness, true},
 	{"testsupport/golden", 0, Harness, false},
+	{"testsupport/loopback", 0, Harness, false},
 	{"mcp/internal/mcptest", 0, Harness, false},
 	{"mcp/internal/grpctest", 0, Harness, false},
 	{"mcp/mcpserver/mcpservertest", 0, Harness, false},

@@ -1,14 +1,13 @@
 package copilot
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
@@ -71,29 +70,17 @@ const (
 
 // Load reads, defaults and validates a configuration file.
 func Load(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, err
-	}
-	defer f.Close()
-	return Parse(f)
+	return lifecycle.LoadConfig[Config]("copilot", path)
 }
 
 // Parse reads a configuration, rejecting unknown fields, then applies
 // defaults and validates it.
 func Parse(r io.Reader) (Config, error) {
-	var c Config
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("copilot config: %w", err)
-	}
-	c = c.WithDefaults()
-	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("copilot config: %w", err)
-	}
-	return c, nil
+	return lifecycle.ParseConfig[Config]("copilot", r)
 }
+
+// Level is the configured log level.
+func (c Config) Level() string { return c.LogLevel }
 
 // WithDefaults fills empty fields.
 func (c Config) WithDefaults() Config {
@@ -146,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.Debounce < 0 {
 		errs = append(errs, errors.New("debounce: must not be negative"))
+	}
+	if _, err := lifecycle.ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

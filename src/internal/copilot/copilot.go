@@ -2,7 +2,6 @@ package copilot
 
 import (
 	"context"
-	"errors"
 	"net"
 	"sync"
 
@@ -91,7 +90,9 @@ func (c *Copilot) Run(ctx context.Context) error {
 	}
 	c.logger.Info("starting", lager.Data{"mcp": lis.Addr().String()})
 	return lifecycle.Run(ctx, c.logger,
-		lifecycle.Component{Name: "mcp-server", Run: func(ctx context.Context) error { return serveGRPC(ctx, server, lis) }},
+		lifecycle.Component{Name: "mcp-server", Run: func(ctx context.Context) error {
+			return lifecycle.ServeGRPC(ctx, c.logger, server, lis, c.mcp.Shutdown)
+		}},
 		lifecycle.Component{Name: "nats", Run: c.nats.Run},
 		c.routes,
 		lifecycle.Component{Name: "builder", Run: c.runBuilder},
@@ -162,21 +163,4 @@ func (c *Copilot) grpcServer() (*grpc.Server, error) {
 	server := grpc.NewServer(opts...)
 	c.mcp.Register(server)
 	return server, nil
-}
-
-// serveGRPC serves until ctx ends, then stops gracefully so pilots move to
-// a peer copilot.
-func serveGRPC(ctx context.Context, server *grpc.Server, lis net.Listener) error {
-	errc := make(chan error, 1)
-	go func() { errc <- server.Serve(lis) }()
-	select {
-	case <-ctx.Done():
-		server.GracefulStop()
-		return nil
-	case err := <-errc:
-		if errors.Is(err, grpc.ErrServerStopped) {
-			return nil
-		}
-		return err
-	}
 }

@@ -13,21 +13,28 @@ import (
 // NewLogger returns a JSON logger for component writing to w at level
 // `debug`, `info` (the default for ""), `error` or `fatal`.
 func NewLogger(component, level string, w io.Writer) (lager.Logger, error) {
-	minLevel := lager.INFO
-	switch strings.ToLower(level) {
-	case "", "info":
-	case "debug":
-		minLevel = lager.DEBUG
-	case "error":
-		minLevel = lager.ERROR
-	case "fatal":
-		minLevel = lager.FATAL
-	default:
-		return nil, fmt.Errorf("log_level %q: want debug, info, error or fatal", level)
+	minLevel, err := ParseLogLevel(level)
+	if err != nil {
+		return nil, err
 	}
 	logger := lager.NewLogger(component)
 	logger.RegisterSink(lager.NewPrettySink(w, minLevel))
 	return logger, nil
+}
+
+// ParseLogLevel reads a configured log level; "" means info.
+func ParseLogLevel(level string) (lager.LogLevel, error) {
+	switch strings.ToLower(level) {
+	case "", "info":
+		return lager.INFO, nil
+	case "debug":
+		return lager.DEBUG, nil
+	case "error":
+		return lager.ERROR, nil
+	case "fatal":
+		return lager.FATAL, nil
+	}
+	return lager.INFO, fmt.Errorf("log_level %q: want debug, info, error or fatal", level)
 }
 
 // Component is one long-running part of a process.

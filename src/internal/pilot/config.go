@@ -1,14 +1,13 @@
 package pilot
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
 )
@@ -61,29 +60,17 @@ const (
 
 // Load reads, defaults and validates a configuration file.
 func Load(path string) (Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return Config{}, err
-	}
-	defer f.Close()
-	return Parse(f)
+	return lifecycle.LoadConfig[Config]("pilot", path)
 }
 
 // Parse reads a configuration, rejecting unknown fields, then applies
 // defaults and validates it.
 func Parse(r io.Reader) (Config, error) {
-	var c Config
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("pilot config: %w", err)
-	}
-	c = c.WithDefaults()
-	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("pilot config: %w", err)
-	}
-	return c, nil
+	return lifecycle.ParseConfig[Config]("pilot", r)
 }
+
+// Level is the configured log level.
+func (c Config) Level() string { return c.LogLevel }
 
 // WithDefaults fills empty fields.
 func (c Config) WithDefaults() Config {
@@ -110,6 +97,9 @@ func (c Config) Validate() error {
 	errs = append(errs, tlsconfig.ValidateEndpoint("xds.tls", c.XDS.TLS, c.XDS.ListenAddress))
 	if c.Debounce < 0 {
 		errs = append(errs, errors.New("debounce: must not be negative"))
+	}
+	if _, err := lifecycle.ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

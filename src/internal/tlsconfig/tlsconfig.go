@@ -28,17 +28,21 @@ func (f Files) Enabled() bool {
 
 // Validate checks that all three files are named and readable.
 func (f Files) Validate() error {
+	return errors.Join(f.problems()...)
+}
+
+func (f Files) problems() []error {
 	var errs []error
-	for name, path := range map[string]string{"cert_file": f.CertFile, "key_file": f.KeyFile, "ca_file": f.CAFile} {
-		if path == "" {
-			errs = append(errs, fmt.Errorf("%s is required when TLS is configured", name))
+	for _, file := range []struct{ name, path string }{{"cert_file", f.CertFile}, {"key_file", f.KeyFile}, {"ca_file", f.CAFile}} {
+		if file.path == "" {
+			errs = append(errs, fmt.Errorf("%s is required when TLS is configured", file.name))
 			continue
 		}
-		if _, err := os.Stat(path); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		if _, err := os.Stat(file.path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", file.name, err))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Server returns a configuration that presents CertFile/KeyFile and
@@ -141,13 +145,13 @@ func modTimes(paths ...string) ([2]time.Time, error) {
 // because plaintext control-plane traffic never leaves the host (mutual TLS
 // on every control-plane port). field names the setting in errors.
 func ValidateEndpoint(field string, files Files, addresses ...string) error {
-	if files.Enabled() {
-		if err := files.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", field, err)
-		}
-		return nil
-	}
 	var errs []error
+	if files.Enabled() {
+		for _, err := range files.problems() {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+		}
+		return errors.Join(errs...)
+	}
 	for _, address := range addresses {
 		host, _, err := net.SplitHostPort(address)
 		if err != nil {

@@ -2,8 +2,6 @@ package xdsserver
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"sync"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
@@ -62,24 +61,14 @@ func (s *Server) Register(ctx context.Context, g *grpc.Server) {
 }
 
 // Serve registers the ADS service on a new gRPC server and serves lis until
-// ctx is done, then stops gracefully so proxies reconnect to a peer.
+// ctx is done, then stops gracefully so proxies reconnect to a peer (the
+// ADS streams end with ctx, which the server was registered with).
 // Proxies may connect at once; they receive nothing before the first Update.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
 	g := grpc.NewServer(opts...)
 	s.Register(ctx, g)
 	s.logger.Info("serving", lager.Data{"address": lis.Addr().String()})
-	errc := make(chan error, 1)
-	go func() { errc <- g.Serve(lis) }()
-	select {
-	case <-ctx.Done():
-		g.GracefulStop()
-		return nil
-	case err := <-errc:
-		if errors.Is(err, grpc.ErrServerStopped) {
-			return nil
-		}
-		return fmt.Errorf("xds server: %w", err)
-	}
+	return lifecycle.ServeGRPC(ctx, s.logger, g, lis, nil)
 }
 
 func (s *Server) mux() *cachev3.MuxCache {

@@ -32,6 +32,10 @@ type Server struct {
 	streams map[*stream]struct{}
 
 	nonces atomic.Uint64
+
+	// shutdown is closed by Shutdown; streams end when it is.
+	shutdown     chan struct{}
+	shutdownOnce sync.Once
 }
 
 // snapshot is one published Config, encoded once and shared by all streams.
@@ -53,11 +57,26 @@ var emptyVersion = mesh.Config{}.CollectionVersion(mesh.KindGateway)
 // metrics are registered with reg unless reg is nil.
 func New(logger lager.Logger, reg prometheus.Registerer) *Server {
 	return &Server{
-		logger:  logger.Session("mcp-server"),
-		metrics: newMetrics(reg),
-		streams: map[*stream]struct{}{},
+		logger:   logger.Session("mcp-server"),
+		metrics:  newMetrics(reg),
+		streams:  map[*stream]struct{}{},
+		shutdown: make(chan struct{}),
 	}
 }
+
+// Shutdown ends every open stream with codes.Unavailable, so pilots move to
+// a peer copilot at once, and refuses new ones. Call it before stopping the
+// gRPC server: a graceful stop waits for streams, and MCP streams do not end
+// on their own.
+func (s *Server) Shutdown() {
+	s.shutdownOnce.Do(func() {
+		s.logger.Info("shutting-down")
+		close(s.shutdown)
+	})
+}
+
+// errShuttingDown is what streams end with when the copilot stops.
+var errShuttingDown = status.Error(codes.Unavailable, "cf-mesh copilot is shutting down; reconnect to a peer")
 
 // Register adds the Aggregated Discovery Service to g. Transport security is
 // the caller's: build g with mTLS credentials.

@@ -224,6 +224,23 @@ var _ = Describe("Server", func() {
 		Eventually(logger.LogMessages, "5s").Should(ContainElement("test.mcp-server.stream.stream-closed"))
 	})
 
+	It("ends open streams with Unavailable on Shutdown, so pilots move to a peer", func() {
+		server.Publish(world)
+		client.subscribe(vsV1)
+		client.recv()
+		server.Shutdown()
+		_, err := client.stream.Recv()
+		Expect(status.Code(err)).To(Equal(codes.Unavailable))
+		Expect(err).To(MatchError(ContainSubstring("shutting down")))
+
+		By("refusing a stream opened after Shutdown the same way")
+		late := mustDialADS(grpcSrv.Addr)
+		defer late.close()
+		late.subscribe(vsV1)
+		_, err = late.stream.Recv()
+		Expect(status.Code(err)).To(Equal(codes.Unavailable))
+	})
+
 	It("refuses incremental (delta) streams with Unimplemented", func() {
 		delta, err := discoveryv3.NewAggregatedDiscoveryServiceClient(client.conn).DeltaAggregatedResources(client.stream.Context())
 		Expect(err).NotTo(HaveOccurred())

@@ -108,6 +108,8 @@ func (st *stream) loop(requests <-chan *discoveryv3.DiscoveryRequest, recvErr <-
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-st.server.shutdown:
+			return errShuttingDown
 		case err := <-recvErr:
 			if errors.Is(err, io.EOF) {
 				return nil

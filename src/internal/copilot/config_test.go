@@ -1,0 +1,51 @@
+package copilot_test
+
+import (
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/copilot"
+)
+
+var _ = Describe("Config", func() {
+	It("fills defaults for a route-file copilot", func() {
+		cfg, err := copilot.Parse(strings.NewReader(`{"routes_file": {"path": "/tmp/routes.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}}`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.MCP.ListenAddress).To(Equal("127.0.0.1:9009"))
+		Expect(cfg.StatusAddress).To(Equal("127.0.0.1:9014"))
+		Expect(cfg.Mesh.GatewayHTTPPort).To(BeEquivalentTo(80))
+		Expect(cfg.Debounce.Std()).To(Equal(100 * time.Millisecond))
+		Expect(cfg.RoutesFile.PollInterval.Std()).To(Equal(time.Second))
+		Expect(cfg.NATS.MinimumRegisterInterval.Std()).To(Equal(20 * time.Second))
+	})
+
+	DescribeTable("rejects configurations with the field and the reason",
+		func(config, want string) {
+			_, err := copilot.Parse(strings.NewReader(config))
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("no route source", `{"nats": {"servers": ["nats://127.0.0.1:4222"]}}`,
+			"one route source is required: cloud_controller or routes_file"),
+		Entry("two route sources", `{"routes_file": {"path": "r.yaml"}, "cloud_controller": {"api_url": "https://api.example.com", "client_id": "c", "client_secret": "s"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}}`,
+			"cloud_controller and routes_file are exclusive"),
+		Entry("a route file without a path", `{"routes_file": {}, "nats": {"servers": ["nats://127.0.0.1:4222"]}}`,
+			"routes_file.path: required"),
+		Entry("a Cloud Controller without credentials", `{"cloud_controller": {"api_url": "https://api.example.com"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}}`,
+			"cloud_controller: "),
+		Entry("no NATS", `{"routes_file": {"path": "r.yaml"}}`, "nats: "),
+		Entry("plaintext MCP off the host", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mcp": {"listen_address": "0.0.0.0:9009"}}`,
+			"mcp.tls: 0.0.0.0:9009 is not a loopback address, so TLS is required"),
+		Entry("incomplete MCP TLS", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mcp": {"listen_address": "10.0.0.1:9009", "tls": {"cert_file": "/nonexistent.crt"}}}`,
+			"mcp.tls: key_file is required"),
+		Entry("a gateway port that is no port", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mesh": {"gateway_http_port": 70000}}`,
+			"mesh.gateway_http_port: 70000 is not a port"),
+		Entry("a typo in a property", `{"route_file": {"path": "r.yaml"}}`, `unknown field "route_file"`),
+		Entry("a negative debounce", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "debounce": "-1s"}`,
+			"debounce: must not be negative"),
+		Entry("a log level nobody knows", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "log_level": "verbose"}`,
+			`log_level "verbose"`),
+	)
+})

@@ -1,0 +1,69 @@
+package statusserver_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"code.cloudfoundry.org/lager/v3/lagertest"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/statusserver"
+)
+
+var _ = Describe("Server", func() {
+	var (
+		ready   atomic.Bool
+		address string
+	)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + address + path)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	BeforeEach(func() {
+		ready.Store(false)
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "cfmesh_test_total", Help: "a test counter"}))
+		s, err := statusserver.New("127.0.0.1:0", reg, ready.Load, lagertest.NewTestLogger("status"))
+		Expect(err).NotTo(HaveOccurred())
+		address = s.Address()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		DeferCleanup(func() { cancel(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) })
+	})
+
+	It("is alive at once", func() {
+		status, _ := get("/healthz")
+		Expect(status).To(Equal(http.StatusOK))
+	})
+
+	It("is not ready until the process says so", func() {
+		status, body := get("/readyz")
+		Expect(status).To(Equal(http.StatusServiceUnavailable))
+		Expect(body).To(ContainSubstring("no configuration synced yet"))
+		ready.Store(true)
+		status, _ = get("/readyz")
+		Expect(status).To(Equal(http.StatusOK))
+	})
+
+	It("serves the registry's metrics", func() {
+		status, body := get("/metrics")
+		Expect(status).To(Equal(http.StatusOK))
+		Expect(body).To(ContainSubstring("cfmesh_test_total 0"))
+	})
+
+	It("refuses an address it cannot bind", func() {
+		_, err := statusserver.New(address, prometheus.NewRegistry(), ready.Load, lagertest.NewTestLogger("status"))
+		Expect(err).To(MatchError(ContainSubstring("status server")))
+	})
+})
