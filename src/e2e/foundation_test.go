@@ -11,6 +11,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
 	ccstandin "code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
@@ -76,8 +77,7 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 			PruneInterval:           jsonduration.Duration(time.Second),
 		},
 		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
-		Debounce:      jsonduration.Duration(50 * time.Millisecond),
-		StatusAddress: loopback.FreeAddress(),
+		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(copilotConfig.Validate()).To(Succeed())
 	cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
@@ -89,8 +89,7 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: cp.xdsAddress},
-		Debounce:      jsonduration.Duration(50 * time.Millisecond),
-		StatusAddress: loopback.FreeAddress(),
+		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(pilotConfig.Validate()).To(Succeed())
 	cp.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), cp.pilotRegistry)

@@ -25,7 +25,7 @@ func main() {
 func run() int {
 	binDir := flag.String("bin-dir", "", "directory holding the copilot and pilot binaries (required)")
 	workDir := flag.String("workdir", "", "directory for configs, certificates, logs and the route file (default: a new temporary directory)")
-	routes := flag.String("routes", "", "route file to use instead of the sample (YAML, see docs)")
+	routes := flag.String("routes", "", "route file to use instead of the sample (YAML; docs/local-foundation.md)")
 	instances := flag.Int("instances", 2, "instances per destination app")
 	check := flag.Bool("check", false, "exit once every route's observed split matches its weights (non-zero on failure)")
 	checkTimeout := flag.Duration("check-timeout", 90*time.Second, "how long -check waits for the split")

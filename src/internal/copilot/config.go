@@ -26,14 +26,8 @@ type Config struct {
 	MCP MCPConfig `json:"mcp"`
 	// Mesh tunes the compiled mesh configuration.
 	Mesh MeshConfig `json:"mesh"`
-	// Debounce is how long source changes must be quiet before a rebuild;
-	// default 100ms.
-	Debounce jsonduration.Duration `json:"debounce"`
-	// StatusAddress serves /metrics, /healthz and /readyz; default
-	// 127.0.0.1:9014.
-	StatusAddress string `json:"status_address"`
-	// LogLevel is debug, info (default) or error.
-	LogLevel string `json:"log_level"`
+	// ProcessConfig holds debounce, status_address and log_level.
+	lifecycle.ProcessConfig
 }
 
 // RoutesFileConfig names the route file and how often to look for changes.
@@ -62,7 +56,6 @@ type MeshConfig struct {
 const (
 	DefaultMCPAddress       = "127.0.0.1:9009"
 	DefaultStatusAddress    = "127.0.0.1:9014"
-	DefaultDebounce         = 100 * time.Millisecond
 	DefaultRoutesFilePoll   = time.Second
 	DefaultGatewayHTTPPort  = 80
 	maxGatewayHTTPPortValue = 65535
@@ -79,11 +72,9 @@ func Parse(r io.Reader) (Config, error) {
 	return lifecycle.ParseConfig[Config]("copilot", r)
 }
 
-// Level is the configured log level.
-func (c Config) Level() string { return c.LogLevel }
-
 // WithDefaults fills empty fields.
 func (c Config) WithDefaults() Config {
+	c.ProcessConfig = c.ProcessConfig.WithDefaults(DefaultStatusAddress)
 	if c.CloudController != nil {
 		cc := c.CloudController.WithDefaults()
 		c.CloudController = &cc
@@ -99,12 +90,6 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Mesh.GatewayHTTPPort == 0 {
 		c.Mesh.GatewayHTTPPort = DefaultGatewayHTTPPort
-	}
-	if c.Debounce == 0 {
-		c.Debounce = jsonduration.Duration(DefaultDebounce)
-	}
-	if c.StatusAddress == "" {
-		c.StatusAddress = DefaultStatusAddress
 	}
 	return c
 }
@@ -131,11 +116,6 @@ func (c Config) Validate() error {
 	if c.Mesh.GatewayHTTPPort > maxGatewayHTTPPortValue {
 		errs = append(errs, fmt.Errorf("mesh.gateway_http_port: %d is not a port", c.Mesh.GatewayHTTPPort))
 	}
-	if c.Debounce < 0 {
-		errs = append(errs, errors.New("debounce: must not be negative"))
-	}
-	if _, err := lifecycle.ParseLogLevel(c.LogLevel); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.ProcessConfig.Validate())
 	return errors.Join(errs...)
 }

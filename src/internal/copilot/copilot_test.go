@@ -16,6 +16,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
@@ -45,7 +46,7 @@ var _ = Describe("Copilot", func() {
 			NATS: natssubscriber.Config{Servers: []string{natsURL},
 				MinimumRegisterInterval: jsonduration.Duration(time.Second), PruneThreshold: jsonduration.Duration(5 * time.Second)},
 			MCP:           copilot.MCPConfig{ListenAddress: mcpAddress},
-			StatusAddress: statusAddress,
+			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: statusAddress},
 		}.WithDefaults()
 		Expect(cfg.Validate()).To(Succeed())
 		c, err := copilot.New(cfg, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())

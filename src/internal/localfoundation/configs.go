@@ -10,6 +10,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
@@ -80,14 +81,14 @@ func (f *foundation) writeConfigs() (copilotPath, pilotPath string, err error) {
 		},
 		MCP:           copilot.MCPConfig{ListenAddress: f.ports.mcp, TLS: serverTLS},
 		Mesh:          copilot.MeshConfig{GatewayHTTPPort: portOf(f.ports.gateway)},
-		StatusAddress: f.ports.copilotStatus,
+		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: f.ports.copilotStatus},
 	}
 	pil := pilot.Config{
 		Copilot:       mcpclient.Config{Addresses: []string{f.ports.mcp}},
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: f.ports.xds},
 		Gateway:       pilot.GatewayConfig{BindAddress: "127.0.0.1"},
-		StatusAddress: f.ports.pilotStatus,
+		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: f.ports.pilotStatus},
 	}
 	copilotPath = filepath.Join(f.opts.WorkDir, "copilot.json")
 	pilotPath = filepath.Join(f.opts.WorkDir, "pilot.json")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
@@ -24,14 +23,8 @@ type Config struct {
 	XDS XDSConfig `json:"xds"`
 	// Gateway tunes ingress gateway listeners.
 	Gateway GatewayConfig `json:"gateway"`
-	// Debounce is how long MCP updates must be quiet before translating;
-	// default 100ms (a new route arrives as three collections).
-	Debounce jsonduration.Duration `json:"debounce"`
-	// StatusAddress serves /metrics, /healthz and /readyz; default
-	// 127.0.0.1:15014.
-	StatusAddress string `json:"status_address"`
-	// LogLevel is debug, info (default) or error.
-	LogLevel string `json:"log_level"`
+	// ProcessConfig holds debounce, status_address and log_level.
+	lifecycle.ProcessConfig
 }
 
 // XDSConfig is the xDS listener.
@@ -55,7 +48,6 @@ type GatewayConfig struct {
 const (
 	DefaultXDSAddress    = "127.0.0.1:15010"
 	DefaultStatusAddress = "127.0.0.1:15014"
-	DefaultDebounce      = 100 * time.Millisecond
 )
 
 // Load reads, defaults and validates a configuration file.
@@ -69,20 +61,12 @@ func Parse(r io.Reader) (Config, error) {
 	return lifecycle.ParseConfig[Config]("pilot", r)
 }
 
-// Level is the configured log level.
-func (c Config) Level() string { return c.LogLevel }
-
 // WithDefaults fills empty fields.
 func (c Config) WithDefaults() Config {
+	c.ProcessConfig = c.ProcessConfig.WithDefaults(DefaultStatusAddress)
 	c.Copilot = c.Copilot.WithDefaults()
 	if c.XDS.ListenAddress == "" {
 		c.XDS.ListenAddress = DefaultXDSAddress
-	}
-	if c.StatusAddress == "" {
-		c.StatusAddress = DefaultStatusAddress
-	}
-	if c.Debounce == 0 {
-		c.Debounce = jsonduration.Duration(DefaultDebounce)
 	}
 	return c
 }
@@ -95,11 +79,6 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, tlsconfig.ValidateEndpoint("copilot_tls", c.CopilotTLS, c.Copilot.Addresses...))
 	errs = append(errs, tlsconfig.ValidateEndpoint("xds.tls", c.XDS.TLS, c.XDS.ListenAddress))
-	if c.Debounce < 0 {
-		errs = append(errs, errors.New("debounce: must not be negative"))
-	}
-	if _, err := lifecycle.ParseLogLevel(c.LogLevel); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.ProcessConfig.Validate())
 	return errors.Join(errs...)
 }

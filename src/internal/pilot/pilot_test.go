@@ -13,6 +13,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/proxyless"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
@@ -42,7 +43,7 @@ var _ = Describe("Pilot", func() {
 			NATS: natssubscriber.Config{Servers: []string{natsURL},
 				MinimumRegisterInterval: jsonduration.Duration(time.Second), PruneThreshold: jsonduration.Duration(5 * time.Second)},
 			MCP:           copilot.MCPConfig{ListenAddress: mcpAddress},
-			StatusAddress: loopback.FreeAddress(),
+			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress()},
 		}.WithDefaults()
 		cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
 		Expect(err).NotTo(HaveOccurred())
@@ -51,7 +52,7 @@ var _ = Describe("Pilot", func() {
 		pilotConfig := pilot.Config{
 			Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
 			XDS:           pilot.XDSConfig{ListenAddress: loopback.FreeAddress()},
-			StatusAddress: loopback.FreeAddress(),
+			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress()},
 		}.WithDefaults()
 		Expect(pilotConfig.Validate()).To(Succeed())
 		p, err := pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
