@@ -44,7 +44,7 @@ func newBuilder(cfg MeshConfig, mcp *mcpserver.Server, logger lager.Logger, reg 
 			Name: "cfmesh_copilot_mesh_objects", Help: "Istio objects in the published mesh config.",
 		}),
 		problems: lifecycle.NewProblemLog(logger, "compile-problem", f.NewGauge(prometheus.GaugeOpts{
-			Name: "cfmesh_copilot_compile_problems", Help: "Hosts left out of the last mesh config, each for a reported reason.",
+			Name: "cfmesh_copilot_compile_problems", Help: "Problems in the last mesh config compilation: hosts or endpoints left out, each for a logged reason.",
 		})),
 	}
 }

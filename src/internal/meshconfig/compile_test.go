@@ -102,6 +102,17 @@ var _ = Describe("Compile", func() {
 		Expect(before.CollectionVersion(mesh.KindServiceEntry)).To(Equal(after.CollectionVersion(mesh.KindServiceEntry)))
 	})
 
+	It("reports an endpoint that registered only a TLS port and still serves the rest of its host", func() {
+		cfg, errs := meshconfig.Compile(routingtable.Table{Routes: []routingtable.Route{
+			{Host: "a.example.com", Destinations: []routingtable.Destination{{Key: "p1", Port: 8080, Endpoints: []source.Endpoint{
+				{Address: "10.0.0.1", Port: 61001}, {Address: "10.0.0.2", TLSPort: 61443},
+			}}}},
+		}}, meshconfig.Options{})
+		Expect(errs).To(ConsistOf(MatchError("host a.example.com: endpoint 10.0.0.2 registered only tls_port 61443, which is not served yet (no plaintext port)")))
+		se := cfg.Of(mesh.KindServiceEntry)[0].Spec.(*networking.ServiceEntry)
+		Expect(se.GetEndpoints()).To(ConsistOf(HaveField("Address", "10.0.0.1")))
+	})
+
 	It("uses the configured gateway port", func() {
 		cfg, _ := meshconfig.Compile(routingtable.Table{}, meshconfig.Options{GatewayHTTPPort: 8080})
 		gw := cfg.Of(mesh.KindGateway)[0].Spec.(*networking.Gateway)

@@ -121,7 +121,7 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 			}
 			for _, e := range d.Endpoints {
 				key := endpointKey{e.Address, e.Port, d.Key}
-				if e.Port == 0 || seen[key] {
+				if e.Port == 0 || seen[key] { // TLS-only: reported by unservedEndpoints
 					continue
 				}
 				seen[key] = true
