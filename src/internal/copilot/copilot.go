@@ -138,6 +138,7 @@ func (c *Copilot) runBuilder(ctx context.Context) error {
 		case <-wait.ready:
 		}
 	}
+	c.debouncer.Clear() // what the sources announced so far goes into this build
 	c.build()
 	close(c.published)
 	c.debouncer.Run(ctx, c.build)

@@ -49,7 +49,8 @@ var _ = Describe("Copilot", func() {
 			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: statusAddress},
 		}.WithDefaults()
 		Expect(cfg.Validate()).To(Succeed())
-		c, err := copilot.New(cfg, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
+		registry := prometheus.NewRegistry()
+		c, err := copilot.New(cfg, lagertest.NewTestLogger("copilot"), registry)
 		Expect(err).NotTo(HaveOccurred())
 		loopback.Run(c.Run)
 
@@ -77,6 +78,14 @@ var _ = Describe("Copilot", func() {
 		Expect(se.GetEndpoints()[0].GetPorts()).To(HaveKeyWithValue("http-8080", BeEquivalentTo(61012)))
 		Eventually(c.Published()).Should(BeClosed())
 		Expect(readyStatus(statusAddress)).To(Equal(http.StatusOK))
+
+		By("rebuilding and pushing nothing while route-emitter re-registers the same endpoint every second")
+		builds := func() uint64 { return histogramCount(registry, "cfmesh_copilot_build_duration_seconds") }
+		pushes := func() float64 { return counterSum(registry, "cfmesh_copilot_mcp_pushes_total") }
+		buildsBefore, pushesBefore := builds(), pushes()
+		Consistently(builds, 3*time.Second, 100*time.Millisecond).Should(Equal(buildsBefore))
+		Expect(pushes()).To(Equal(pushesBefore))
+		Expect(configs).NotTo(Receive())
 	})
 })
 
@@ -85,4 +94,29 @@ func readyStatus(address string) int {
 	Expect(err).NotTo(HaveOccurred())
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+func histogramCount(reg *prometheus.Registry, name string) uint64 {
+	families, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}
+
+func counterSum(reg *prometheus.Registry, name string) float64 {
+	families, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
 }

@@ -25,6 +25,16 @@ func (d *Debouncer) Notify() {
 	}
 }
 
+// Clear forgets a pending notification. A caller that brings its state up
+// to date by other means (an initial build) clears first, so Run does not
+// repeat that work; a notification after Clear is kept.
+func (d *Debouncer) Clear() {
+	select {
+	case <-d.pending:
+	default:
+	}
+}
+
 // Run calls fn after each burst of notifications until ctx is done.
 func (d *Debouncer) Run(ctx context.Context, fn func()) {
 	for {

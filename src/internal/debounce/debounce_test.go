@@ -60,6 +60,16 @@ var _ = Describe("Debouncer", func() {
 		Eventually(calls.Load, 5*time.Second).Should(BeNumerically(">=", 2))
 	})
 
+	It("forgets what was notified before Clear, but not after", func() {
+		d := debounce.New(10*time.Millisecond, 50*time.Millisecond)
+		d.Notify()
+		d.Clear()
+		start(d)
+		Consistently(calls.Load, 200*time.Millisecond).Should(BeZero())
+		d.Notify()
+		Eventually(calls.Load, 5*time.Second).Should(BeEquivalentTo(1))
+	})
+
 	It("returns when its context ends", func() {
 		d := debounce.New(time.Hour, time.Hour)
 		start(d)

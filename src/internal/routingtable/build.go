@@ -54,7 +54,7 @@ func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
 	}
 	for _, dd := range d.Destinations {
 		processType := orDefault(dd.ProcessType, DefaultProcessType)
-		owned := ownedEndpoints(endpoints, dd.AppGUID, processType)
+		owned := withPort(ownedEndpoints(endpoints, dd.AppGUID, processType), dd.Port)
 		processGUID := dd.ProcessGUID
 		if processGUID == "" {
 			processGUID = firstProcessGUID(owned)
@@ -90,7 +90,8 @@ func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
 	host, path := splitURI(uri)
 	r := Route{Host: host, Path: path, Origin: OriginNATS}
 	groups := map[string]*Destination{}
-	for _, e := range endpoints {
+	for _, e := range withPort(endpoints, DefaultPort) {
+		r.Internal = r.Internal || e.Internal
 		processType := orDefault(e.ProcessType, DefaultProcessType)
 		key := DestinationKey(e.ProcessGUID, e.AppGUID, processType)
 		if e.AppGUID == "" {
@@ -113,6 +114,24 @@ func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
 	}
 	sort.Slice(r.Destinations, func(i, j int) bool { return r.Destinations[i].Key < r.Destinations[j].Key })
 	return r
+}
+
+// withPort gives internal endpoints, which service discovery registers
+// without a port, the destination's container port. It copies only when
+// it changes something.
+func withPort(endpoints []source.Endpoint, port uint32) []source.Endpoint {
+	for i, e := range endpoints {
+		if e.Internal && e.Port == 0 {
+			out := append([]source.Endpoint(nil), endpoints...)
+			for j := i; j < len(out); j++ {
+				if out[j].Internal && out[j].Port == 0 {
+					out[j].Port = port
+				}
+			}
+			return out
+		}
+	}
+	return endpoints
 }
 
 // DestinationKey names a destination within its host: the Cloud Controller

@@ -153,6 +153,21 @@ var _ = Describe("Build", func() {
 		Expect(table.Routes[0].Destinations[1].Key).To(Equal("proc-9090"))
 	})
 
+	It("gives internal endpoints the destination's container port and marks internal NATS-only routes", func() {
+		route := source.DesiredRoute{Host: "backend.apps.internal", Internal: true, Destinations: []source.DesiredDestination{
+			{AppGUID: "app-b", ProcessType: "web", Port: 9090}}}
+		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, source.Endpoints{
+			{URI: "0.backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-b", Internal: true},
+			{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-b", Internal: true},
+		})
+		Expect(table.Routes).To(HaveLen(2))
+		instance, service := table.Routes[0], table.Routes[1]
+		Expect(service.Destinations[0].Endpoints).To(ConsistOf(And(HaveField("Address", "10.255.3.4"), HaveField("Port", uint32(9090)))))
+		Expect(instance.Host).To(Equal("0.backend.apps.internal"))
+		Expect(instance.Internal).To(BeTrue())
+		Expect(instance.Destinations[0].Endpoints).To(ConsistOf(HaveField("Port", uint32(routingtable.DefaultPort))))
+	})
+
 	It("is deterministic", func() {
 		eps := source.Endpoints{
 			endpoint("x.example.com", "10.0.0.2", 2, "b", "web", ""),

@@ -16,5 +16,11 @@
 // other route_registrar routes) become routes with one equally weighted
 // destination per app.
 //
+// Internal routes: service discovery (`service-discovery.register`)
+// registers container IPs without a port; such an endpoint takes its
+// destination's container port (8080 for a NATS-only internal URI such as
+// the per-instance `0.<host>.apps.internal`), and a NATS-only URI whose
+// endpoints are internal is an internal route.
+//
 // Concurrency: Build holds no state; a Table is immutable once built.
 package routingtable

@@ -41,4 +41,9 @@ type Endpoint struct {
 	LoadBalancing string `json:"load_balancing,omitempty"`
 	// Tags are the registration's `tags`.
 	Tags map[string]string `json:"tags,omitempty"`
+	// Internal is true for endpoints of internal routes, registered with
+	// `service-discovery.register`: Address is the container IP and there
+	// is no port; the routing table takes the port from the route's
+	// destination (the container port).
+	Internal bool `json:"internal,omitempty"`
 }

@@ -28,6 +28,11 @@ type DesiredRoute struct {
 	Destinations []DesiredDestination `json:"destinations,omitempty"`
 	// Annotations are the route's `metadata.annotations`.
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// SpaceGUID and OrganizationGUID say who owns the route (route
+	// policies and their scopes refer to them). Empty when the source does
+	// not know them (a route file).
+	SpaceGUID        string `json:"space_guid,omitempty"`
+	OrganizationGUID string `json:"organization_guid,omitempty"`
 }
 
 // DesiredDestination is one destination of a route: an app process and,
