@@ -26,11 +26,11 @@ type builder struct {
 	problems *lifecycle.ProblemLog
 }
 
-func newBuilder(cfg MeshConfig, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
+func newBuilder(options meshconfig.Options, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
 	f := promauto.With(reg)
 	logger = logger.Session("builder")
 	return &builder{
-		options: meshconfig.Options{GatewayHTTPPort: cfg.GatewayHTTPPort},
+		options: options,
 		mcp:     mcp,
 		logger:  logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{

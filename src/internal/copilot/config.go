@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
@@ -50,15 +52,30 @@ type MCPConfig struct {
 type MeshConfig struct {
 	// GatewayHTTPPort is the ingress gateway's HTTP port; default 80.
 	GatewayHTTPPort uint32 `json:"gateway_http_port"`
+	// GatewayHTTPSPort is the ingress gateway's HTTPS port; default 443.
+	GatewayHTTPSPort uint32 `json:"gateway_https_port"`
+	// FrontendCertificates are the operator's certificates the gateway
+	// terminates TLS with. The copilot reads only the certificate (for its
+	// DNS SANs, the hosts it serves); the key stays on the gateway.
+	FrontendCertificates []FrontendCertificateFile `json:"frontend_certificates"`
+	// InternalDomains are mesh-only domains; default ["apps.internal"].
+	InternalDomains []string `json:"internal_domains"`
+}
+
+// FrontendCertificateFile names a frontend certificate and its PEM file.
+type FrontendCertificateFile struct {
+	// Name is a DNS label; the gateway job serves the key pair under it.
+	Name     string `json:"name"`
+	CertFile string `json:"cert_file"`
 }
 
 // Defaults.
 const (
-	DefaultMCPAddress       = "127.0.0.1:9009"
-	DefaultStatusAddress    = "127.0.0.1:9014"
-	DefaultRoutesFilePoll   = time.Second
-	DefaultGatewayHTTPPort  = 80
-	maxGatewayHTTPPortValue = 65535
+	DefaultMCPAddress      = "127.0.0.1:9009"
+	DefaultStatusAddress   = "127.0.0.1:9014"
+	DefaultRoutesFilePoll  = time.Second
+	DefaultGatewayHTTPPort = 80
+	maxPort                = 65535
 )
 
 // Load reads, defaults and validates a configuration file.
@@ -91,6 +108,12 @@ func (c Config) WithDefaults() Config {
 	if c.Mesh.GatewayHTTPPort == 0 {
 		c.Mesh.GatewayHTTPPort = DefaultGatewayHTTPPort
 	}
+	if c.Mesh.GatewayHTTPSPort == 0 {
+		c.Mesh.GatewayHTTPSPort = meshconfig.DefaultGatewayHTTPSPort
+	}
+	if c.Mesh.InternalDomains == nil {
+		c.Mesh.InternalDomains = append([]string(nil), meshconfig.DefaultInternalDomains...)
+	}
 	return c
 }
 
@@ -113,9 +136,42 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("nats: %w", err))
 	}
 	errs = append(errs, tlsconfig.ValidateEndpoint("mcp.tls", c.MCP.TLS, c.MCP.ListenAddress))
-	if c.Mesh.GatewayHTTPPort > maxGatewayHTTPPortValue {
-		errs = append(errs, fmt.Errorf("mesh.gateway_http_port: %d is not a port", c.Mesh.GatewayHTTPPort))
+	for field, port := range map[string]uint32{"gateway_http_port": c.Mesh.GatewayHTTPPort, "gateway_https_port": c.Mesh.GatewayHTTPSPort} {
+		if port > maxPort {
+			errs = append(errs, fmt.Errorf("mesh.%s: %d is not a port", field, port))
+		}
+	}
+	for i, f := range c.Mesh.FrontendCertificates {
+		if _, err := f.read(); err != nil {
+			errs = append(errs, fmt.Errorf("mesh.frontend_certificates[%d]: %w", i, err))
+		}
 	}
 	errs = append(errs, c.ProcessConfig.Validate())
 	return errors.Join(errs...)
+}
+
+// read loads the certificate and its hosts.
+func (f FrontendCertificateFile) read() (meshconfig.FrontendCertificate, error) {
+	chain, err := os.ReadFile(f.CertFile)
+	if err != nil {
+		return meshconfig.FrontendCertificate{}, err
+	}
+	return meshconfig.FrontendCertificateFromPEM(f.Name, chain)
+}
+
+// compileOptions are the mesh options the configuration describes.
+func (m MeshConfig) compileOptions() (meshconfig.Options, error) {
+	opts := meshconfig.Options{
+		GatewayHTTPPort:  m.GatewayHTTPPort,
+		GatewayHTTPSPort: m.GatewayHTTPSPort,
+		InternalDomains:  m.InternalDomains,
+	}
+	for _, f := range m.FrontendCertificates {
+		cert, err := f.read()
+		if err != nil {
+			return meshconfig.Options{}, err
+		}
+		opts.FrontendCertificates = append(opts.FrontendCertificates, cert)
+	}
+	return opts, nil
 }

@@ -17,6 +17,8 @@ var _ = Describe("Config", func() {
 		Expect(cfg.MCP.ListenAddress).To(Equal("127.0.0.1:9009"))
 		Expect(cfg.StatusAddress).To(Equal("127.0.0.1:9014"))
 		Expect(cfg.Mesh.GatewayHTTPPort).To(BeEquivalentTo(80))
+		Expect(cfg.Mesh.GatewayHTTPSPort).To(BeEquivalentTo(443))
+		Expect(cfg.Mesh.InternalDomains).To(Equal([]string{"apps.internal"}))
 		Expect(cfg.Debounce.Std()).To(Equal(100 * time.Millisecond))
 		Expect(cfg.RoutesFile.PollInterval.Std()).To(Equal(time.Second))
 		Expect(cfg.NATS.MinimumRegisterInterval.Std()).To(Equal(20 * time.Second))
@@ -42,6 +44,8 @@ var _ = Describe("Config", func() {
 			"mcp.tls: key_file is required"),
 		Entry("a gateway port that is no port", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mesh": {"gateway_http_port": 70000}}`,
 			"mesh.gateway_http_port: 70000 is not a port"),
+		Entry("a frontend certificate that cannot be read", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mesh": {"frontend_certificates": [{"name": "apps", "cert_file": "/nonexistent/apps.crt"}]}}`,
+			"mesh.frontend_certificates[0]: open /nonexistent/apps.crt"),
 		Entry("a typo in a property", `{"route_file": {"path": "r.yaml"}}`, `unknown field "route_file"`),
 		Entry("a negative debounce", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "debounce": "-1s"}`,
 			"debounce: must not be negative"),

@@ -49,8 +49,11 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 		routesSynced: make(chan struct{}),
 		published:    make(chan struct{}),
 	}
-	c.builder = newBuilder(cfg.Mesh, c.mcp, logger, registry)
-	var err error
+	options, err := cfg.Mesh.compileOptions()
+	if err != nil {
+		return nil, err
+	}
+	c.builder = newBuilder(options, c.mcp, logger, registry)
 	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.debouncer.Notify)
 	if err != nil {
 		return nil, err

@@ -26,14 +26,45 @@ const (
 // Options tune the compilation.
 type Options struct {
 	// GatewayHTTPPort is the port of the ingress gateway's HTTP server.
-	GatewayHTTPPort uint32
+	GatewayHTTPPort uint32 `json:"gateway_http_port,omitempty"`
+	// GatewayHTTPSPort is the port of its HTTPS servers.
+	GatewayHTTPSPort uint32 `json:"gateway_https_port,omitempty"`
+	// FrontendCertificates are the operator's certificates the gateway
+	// terminates TLS with; each becomes an HTTPS server for its hosts.
+	FrontendCertificates []FrontendCertificate `json:"frontend_certificates,omitempty"`
+	// InternalDomains are mesh-only domains: a route on one of them (or a
+	// subdomain) is reachable by mesh clients and never through the
+	// gateway, whatever Cloud Controller says of its domain.
+	InternalDomains []string `json:"internal_domains,omitempty"`
 }
+
+// Defaults for Options.
+const DefaultGatewayHTTPSPort = 443
+
+// DefaultInternalDomains is Cloud Controller's default internal domain.
+var DefaultInternalDomains = []string{"apps.internal"}
 
 func (o Options) withDefaults() Options {
 	if o.GatewayHTTPPort == 0 {
 		o.GatewayHTTPPort = DefaultGatewayHTTPPort
 	}
+	if o.GatewayHTTPSPort == 0 {
+		o.GatewayHTTPSPort = DefaultGatewayHTTPSPort
+	}
+	if o.InternalDomains == nil {
+		o.InternalDomains = DefaultInternalDomains
+	}
 	return o
+}
+
+// internal reports whether a host is on an internal domain.
+func (o Options) internal(host string) bool {
+	for _, d := range o.InternalDomains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // Compile turns a routing table into mesh configuration. It reports every
@@ -50,7 +81,8 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 	var errs []error
 	for _, group := range groupByHost(table.Routes) {
 		errs = append(errs, unservedEndpoints(group)...)
-		objects, err := hostObjects(group)
+		objects, problems, err := hostObjects(group, group[0].Internal || opts.internal(group[0].Host))
+		errs = append(errs, problems...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("host %s dropped: %w", group[0].Host, err))
 			continue
@@ -64,6 +96,8 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 	return cfg, errs
 }
 
+// ingressGateway serves HTTP for every host and HTTPS for the hosts of each
+// frontend certificate; the pilot finds the certificate by credentialName.
 func ingressGateway(opts Options) (mesh.Resource, error) {
 	spec := &networking.Gateway{
 		Selector: map[string]string{"istio": "ingressgateway"},
@@ -71,6 +105,17 @@ func ingressGateway(opts Options) (mesh.Resource, error) {
 			Port:  &networking.Port{Number: opts.GatewayHTTPPort, Name: "http", Protocol: "HTTP"},
 			Hosts: []string{"*"},
 		}},
+	}
+	for _, c := range opts.FrontendCertificates {
+		spec.Servers = append(spec.Servers, &networking.Server{
+			Port:  &networking.Port{Number: opts.GatewayHTTPSPort, Name: "https-" + c.Name, Protocol: "HTTPS"},
+			Hosts: c.Hosts,
+			Tls: &networking.ServerTLSSettings{
+				Mode:               networking.ServerTLSSettings_SIMPLE,
+				CredentialName:     c.Name,
+				MinProtocolVersion: networking.ServerTLSSettings_TLSV1_2,
+			},
+		})
 	}
 	return mesh.NewResource(mesh.KindGateway, mesh.Namespace, IngressGatewayName, spec, nil, nil)
 }
@@ -89,21 +134,25 @@ func groupByHost(routes []routingtable.Route) [][]routingtable.Route {
 	return groups
 }
 
-func hostObjects(routes []routingtable.Route) ([]mesh.Resource, error) {
+// hostObjects builds one host's VirtualService, DestinationRule and
+// ServiceEntry. Problems with a route's policy are returned beside the
+// objects; an error means the host could not be built at all.
+func hostObjects(routes []routingtable.Route, internal bool) ([]mesh.Resource, []error, error) {
 	host := routes[0].Host
-	vs, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, objectName("service", host), virtualService(routes), nil, nil)
+	spec, annotations, problems := virtualService(routes, internal)
+	vs, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, objectName("service", host), spec, nil, annotations)
 	if err != nil {
-		return nil, err
+		return nil, problems, err
 	}
 	dr, err := mesh.NewResource(mesh.KindDestinationRule, mesh.Namespace, objectName("rule", host), destinationRule(routes), nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, problems, err
 	}
 	se, err := mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, objectName("service-entry", host), serviceEntry(routes), nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, problems, err
 	}
-	return []mesh.Resource{vs, dr, se}, nil
+	return []mesh.Resource{vs, dr, se}, problems, nil
 }
 
 // objectName is `copilot-<what>-for-<host>`, or

@@ -7,21 +7,42 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 	"code.cloudfoundry.org/cf-mesh/internal/routingtable"
+	"code.cloudfoundry.org/cf-mesh/internal/source"
 )
 
-func virtualService(routes []routingtable.Route) *networking.VirtualService {
+// virtualService builds a host's routes with their traffic policies and
+// the VirtualService annotations those need; route problems are reported
+// and the rest of the route still flows.
+func virtualService(routes []routingtable.Route, internal bool) (*networking.VirtualService, map[string]string, []error) {
 	vs := &networking.VirtualService{
 		Hosts:    []string{routes[0].Host},
-		Gateways: gatewaysFor(routes[0]),
+		Gateways: gatewaysFor(internal),
 	}
+	var annotations map[string]string
+	var errs []error
 	for _, r := range routes {
-		vs.Http = append(vs.Http, httpRoute(r))
+		policy, problems := policyFor(r)
+		errs = append(errs, problems...)
+		if canary := policy.canaryRoute(r); canary != nil {
+			vs.Http = append(vs.Http, canary)
+		}
+		route := httpRoute(r)
+		policy.apply(route)
+		vs.Http = append(vs.Http, route)
+		if key, value := policy.rateLimitAnnotation(r); key != "" {
+			if annotations == nil {
+				annotations = map[string]string{}
+			}
+			annotations[key] = value
+		}
 	}
-	return vs
+	return vs, annotations, errs
 }
 
-func gatewaysFor(r routingtable.Route) []string {
-	if r.Internal {
+// gatewaysFor binds internal hosts to mesh clients only, and external
+// hosts to the ingress gateway and mesh clients (ADR 7).
+func gatewaysFor(internal bool) []string {
+	if internal {
 		return []string{MeshGateway}
 	}
 	return []string{mesh.Namespace + "/" + IngressGatewayName, MeshGateway}
@@ -125,11 +146,7 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 					continue
 				}
 				seen[key] = true
-				se.Endpoints = append(se.Endpoints, &networking.WorkloadEntry{
-					Address: e.Address,
-					Ports:   map[string]uint32{portName(d.Port): e.Port},
-					Labels:  map[string]string{SubsetLabel: d.Key},
-				})
+				se.Endpoints = append(se.Endpoints, workloadEntry(e, d))
 			}
 		}
 	}
@@ -139,6 +156,24 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 	sort.Slice(se.Ports, func(i, j int) bool { return se.Ports[i].Number < se.Ports[j].Number })
 	sort.SliceStable(se.Endpoints, func(i, j int) bool { return endpointLess(se.Endpoints[i], se.Endpoints[j]) })
 	return se
+}
+
+// workloadEntry is one endpoint of a destination: its plain port under the
+// destination's port name, its container proxy's TLS port under
+// TLSProxyPortName, and the identity its certificate presents (gorouter's
+// server_cert_domain_san, the instance GUID) as the workload's service
+// account (ADR 7).
+func workloadEntry(e source.Endpoint, d routingtable.Destination) *networking.WorkloadEntry {
+	we := &networking.WorkloadEntry{
+		Address:        e.Address,
+		Ports:          map[string]uint32{portName(d.Port): e.Port},
+		Labels:         map[string]string{SubsetLabel: d.Key},
+		ServiceAccount: e.ServerCertDomainSAN,
+	}
+	if e.TLSPort != 0 {
+		we.Ports[TLSProxyPortName] = e.TLSPort
+	}
+	return we
 }
 
 func portProtocol(cfProtocol string) string {
