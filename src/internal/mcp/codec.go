@@ -49,6 +49,21 @@ func EncodeCollection(cfg mesh.Config, kind mesh.Kind) ([]*anypb.Any, error) {
 	return out, nil
 }
 
+// EncodeResource renders one object as an MCP resource, exactly as
+// EncodeCollection renders it inside its collection. Equal keys and versions
+// give equal bytes, so an encoding may be reused while the version holds.
+func EncodeResource(r mesh.Resource) (*anypb.Any, error) {
+	info, ok := r.Kind.Info()
+	if !ok {
+		return nil, fmt.Errorf("encode %s: unknown kind %q", r.Key(), r.Kind)
+	}
+	a, err := encodeResource(info, r)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s %s: %w", r.Kind, r.Key(), err)
+	}
+	return a, nil
+}
+
 func encodeResource(info mesh.KindInfo, r mesh.Resource) (*anypb.Any, error) {
 	if r.Spec == nil {
 		return nil, fmt.Errorf("no spec")
@@ -83,14 +98,9 @@ func encodeResource(info mesh.KindInfo, r mesh.Resource) (*anypb.Any, error) {
 // collection with an error naming the resource's index (and name when known).
 // A resource without a metadata version gets its content version.
 func DecodeCollection(typeURL string, resources []*anypb.Any) ([]mesh.Resource, error) {
-	kind, err := mesh.ParseCollection(typeURL)
+	info, bodyType, err := collectionTypes(typeURL)
 	if err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	info, _ := kind.Info()
-	bodyType, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(info.ProtoName))
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: body type %s: %w", typeURL, info.ProtoName, err)
+		return nil, err
 	}
 	out := make([]mesh.Resource, 0, len(resources))
 	seen := make(map[string]bool, len(resources))
@@ -106,6 +116,30 @@ func DecodeCollection(typeURL string, resources []*anypb.Any) ([]mesh.Resource, 
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// DecodeResource parses one MCP resource of the collection typeURL with the
+// same strictness as DecodeCollection.
+func DecodeResource(typeURL string, a *anypb.Any) (mesh.Resource, error) {
+	info, bodyType, err := collectionTypes(typeURL)
+	if err != nil {
+		return mesh.Resource{}, err
+	}
+	return decodeResource(info, bodyType, a)
+}
+
+// collectionTypes resolves a collection type URL to its kind and body type.
+func collectionTypes(typeURL string) (mesh.KindInfo, protoreflect.MessageType, error) {
+	kind, err := mesh.ParseCollection(typeURL)
+	if err != nil {
+		return mesh.KindInfo{}, nil, fmt.Errorf("decode: %w", err)
+	}
+	info, _ := kind.Info()
+	bodyType, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(info.ProtoName))
+	if err != nil {
+		return mesh.KindInfo{}, nil, fmt.Errorf("decode %s: body type %s: %w", typeURL, info.ProtoName, err)
+	}
+	return info, bodyType, nil
 }
 
 func decodeResource(info mesh.KindInfo, bodyType protoreflect.MessageType, a *anypb.Any) (mesh.Resource, error) {

@@ -1,6 +1,7 @@
 package mcp_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,4 +111,75 @@ func rewrap(f *testing.F, value []byte, change func(*mcpv1alpha1.Resource)) []by
 		f.Fatal(err)
 	}
 	return out
+}
+
+// FuzzDecodeDelta feeds DecodeDelta a collection, two updated entries
+// (name, version, MCP resource bytes; an empty value means "absent") and
+// one removed name. Decoding must never panic; every entry must be either
+// accepted well formed or rejected by name; accepted objects must carry the
+// name they were sent under and survive a round trip.
+func FuzzDecodeDelta(f *testing.F) {
+	world := mcptest.World(70, "a.example.com", "b.example.com")
+	vs, err := mcp.EncodeCollection(world, mesh.KindVirtualService)
+	if err != nil {
+		f.Fatal(err)
+	}
+	objects := world.Of(mesh.KindVirtualService)
+	a, b := objects[0], objects[1]
+	badName := rewrap(f, vs[0].Value, func(r *mcpv1alpha1.Resource) { r.Metadata.Name = "no-namespace" })
+
+	const vsURL = "networking.istio.io/v1/VirtualService"
+	f.Add(vsURL, a.Key(), a.Version, vs[0].Value, b.Key(), b.Version, vs[1].Value, "cloudfoundry/c")
+	f.Add(vsURL, a.Key(), "", vs[0].Value, a.Key(), a.Version, vs[0].Value, "")
+	f.Add(vsURL, a.Key(), a.Version, vs[0].Value, "", "", []byte(nil), a.Key())
+	f.Add(vsURL, b.Key(), b.Version, vs[0].Value, "", "", []byte(nil), "no-namespace")
+	f.Add(vsURL, "no-namespace", "1", badName, a.Key(), a.Version, vs[0].Value[:len(vs[0].Value)/2], "")
+	f.Add("networking.istio.io/v1alpha3/Gateway", a.Key(), a.Version, vs[0].Value, "", "", []byte(nil), "")
+	f.Add("networking.istio.io/v1/EnvoyFilter", a.Key(), a.Version, vs[0].Value, "", "", []byte(nil), "")
+	f.Add("not-a-collection", "", "", []byte{0xff}, "", "", []byte{0x0a}, "/")
+
+	f.Fuzz(func(t *testing.T, typeURL, name1, version1 string, body1 []byte, name2, version2 string, body2 []byte, removedName string) {
+		var entries []mcp.DeltaResource
+		for _, e := range []struct {
+			name, version string
+			body          []byte
+		}{{name1, version1, body1}, {name2, version2, body2}} {
+			if len(e.body) > 0 {
+				entries = append(entries, mcp.DeltaResource{Name: e.name, Version: e.version, Body: &anypb.Any{TypeUrl: mcp.ResourceTypeURL, Value: e.body}})
+			}
+		}
+		var removed []string
+		if removedName != "" {
+			removed = []string{removedName}
+		}
+		d, err := mcp.DecodeDelta(typeURL, entries, removed)
+		if err != nil {
+			if _, perr := mesh.ParseCollection(typeURL); perr == nil {
+				t.Fatalf("failed a known collection %q: %v", typeURL, err)
+			}
+			return
+		}
+		checkDelta(t, typeURL, entries, removed, d)
+	})
+}
+
+func checkDelta(t *testing.T, typeURL string, entries []mcp.DeltaResource, removed []string, d mcp.Delta) {
+	if len(d.Updated)+len(d.Removed)+len(d.Rejected) < len(entries) {
+		t.Fatalf("lost entries: %d in, %d updated, %d removed, %d rejected", len(entries), len(d.Updated), len(d.Removed), len(d.Rejected))
+	}
+	sent := map[string]bool{}
+	for _, e := range entries {
+		sent[e.Name] = true
+	}
+	checkDecoded(t, typeURL, d.Updated, len(d.Updated))
+	for _, r := range d.Updated {
+		if !sent[r.Key()] {
+			t.Fatalf("accepted %s under a name it was not sent under", r.Key())
+		}
+	}
+	for _, key := range d.Removed {
+		if !slices.Contains(removed, key) || sent[key] {
+			t.Fatalf("removed %q, which was not (only) removed", key)
+		}
+	}
 }

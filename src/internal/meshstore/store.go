@@ -57,6 +57,86 @@ func (s Store) Apply(kind mesh.Kind, resources []mesh.Resource) (Store, bool) {
 	return next, true
 }
 
+// ApplyDelta applies an incremental update to the collection of kind and
+// returns the new Store: objects in updated replace those with the same key
+// or are added, keys in removed are deleted (removals first, so a key in
+// both ends up updated). The first delta for a kind marks it received, even
+// an empty one. changed is true when that happens or when an object was
+// added, removed or changed (by key and Version); removing an absent key or
+// re-sending an equal version is no change. A kind the Store does not
+// subscribe to leaves it unchanged. The receiver is never modified.
+func (s Store) ApplyDelta(kind mesh.Kind, updated []mesh.Resource, removed []string) (Store, bool) {
+	if !slices.Contains(s.kinds, kind) {
+		return s, false
+	}
+	previous, seen := s.received[kind]
+	next, changed := mergeDelta(previous, updated, removed)
+	if seen && !changed {
+		return s, false
+	}
+	store := Store{kinds: s.kinds, received: maps.Clone(s.received)}
+	store.received[kind] = next
+	return store, true
+}
+
+// mergeDelta returns a new key-sorted collection: previous without removed,
+// with updated put in place. A later entry of updated wins over an earlier
+// one with the same key.
+func mergeDelta(previous, updated []mesh.Resource, removed []string) ([]mesh.Resource, bool) {
+	gone := make(map[string]bool, len(removed))
+	for _, key := range removed {
+		gone[key] = true
+	}
+	byKey := make(map[string]mesh.Resource, len(updated))
+	for _, r := range updated {
+		byKey[r.Key()] = r
+	}
+	changed := false
+	out := make([]mesh.Resource, 0, len(previous)+len(byKey))
+	for _, r := range previous {
+		if next, ok := byKey[r.Key()]; ok {
+			changed = changed || next.Version != r.Version || next.Kind != r.Kind
+			out = append(out, next)
+			delete(byKey, r.Key())
+			continue
+		}
+		if gone[r.Key()] {
+			changed = true
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(byKey) > 0 {
+		changed = true
+		for _, r := range byKey {
+			out = append(out, r)
+		}
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	}
+	return out, changed
+}
+
+// Versions returns the key and Version of every object of kind the Store
+// holds, as a Delta xDS client declares them in initial_resource_versions
+// when it reconnects. It is nil when kind has not been received.
+func (s Store) Versions(kind mesh.Kind) map[string]string {
+	list, ok := s.received[kind]
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(list))
+	for _, r := range list {
+		out[r.Key()] = r.Version
+	}
+	return out
+}
+
+// Received reports whether kind has been received at least once.
+func (s Store) Received(kind mesh.Kind) bool {
+	_, ok := s.received[kind]
+	return ok
+}
+
 // sameObjects reports whether two key-sorted collections hold the same keys
 // with the same versions.
 func sameObjects(a, b []mesh.Resource) bool {

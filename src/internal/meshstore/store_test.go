@@ -144,3 +144,108 @@ var _ = Describe("Store", func() {
 			[]mesh.Resource{gateway("gw", 80)}, "VirtualService collection holds Gateway cloudfoundry/gw"),
 	)
 })
+
+var _ = Describe("Store.ApplyDelta", func() {
+	kinds := []mesh.Kind{mesh.KindGateway, mesh.KindVirtualService}
+
+	synced := func(vs ...mesh.Resource) meshstore.Store {
+		s, _ := meshstore.New(kinds).Apply(mesh.KindGateway, nil)
+		s, _ = s.Apply(mesh.KindVirtualService, vs)
+		return s
+	}
+
+	It("marks a kind received with its first delta, even an empty one", func() {
+		s := meshstore.New(kinds)
+		Expect(s.Received(mesh.KindGateway)).To(BeFalse())
+		s, changed := s.ApplyDelta(mesh.KindGateway, nil, nil)
+		Expect(changed).To(BeTrue())
+		Expect(s.Received(mesh.KindGateway)).To(BeTrue())
+		Expect(s.Missing()).To(Equal([]mesh.Kind{mesh.KindVirtualService}))
+
+		s, changed = s.ApplyDelta(mesh.KindVirtualService, []mesh.Resource{virtualService("a", "a.com")}, []string{"cloudfoundry/nothing"})
+		Expect(changed).To(BeTrue())
+		Expect(s.Synced()).To(BeTrue())
+		_, changed = s.ApplyDelta(mesh.KindGateway, nil, nil)
+		Expect(changed).To(BeFalse(), "a second empty delta changes nothing")
+	})
+
+	DescribeTable("merges changes into the collection, reporting whether anything changed",
+		func(updated []mesh.Resource, removed []string, wantKeys []string, wantChanged bool) {
+			before := synced(virtualService("b", "b.com"), virtualService("d", "d.com"))
+			after, changed := before.ApplyDelta(mesh.KindVirtualService, updated, removed)
+			Expect(changed).To(Equal(wantChanged))
+			cfg, err := after.Config()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(keys(cfg.Of(mesh.KindVirtualService))).To(Equal(wantKeys))
+		},
+		Entry("an object added in front", []mesh.Resource{virtualService("a", "a.com")}, nil,
+			[]string{"cloudfoundry/a", "cloudfoundry/b", "cloudfoundry/d"}, true),
+		Entry("objects added in the middle and at the end, out of order",
+			[]mesh.Resource{virtualService("e", "e.com"), virtualService("c", "c.com")}, nil,
+			[]string{"cloudfoundry/b", "cloudfoundry/c", "cloudfoundry/d", "cloudfoundry/e"}, true),
+		Entry("an object changed", []mesh.Resource{virtualService("b", "other.com")}, nil,
+			[]string{"cloudfoundry/b", "cloudfoundry/d"}, true),
+		Entry("an object re-sent unchanged", []mesh.Resource{virtualService("b", "b.com")}, nil,
+			[]string{"cloudfoundry/b", "cloudfoundry/d"}, false),
+		Entry("an object removed", nil, []string{"cloudfoundry/b"}, []string{"cloudfoundry/d"}, true),
+		Entry("an absent object removed", nil, []string{"cloudfoundry/x"}, []string{"cloudfoundry/b", "cloudfoundry/d"}, false),
+		Entry("everything removed", nil, []string{"cloudfoundry/b", "cloudfoundry/d"}, []string{}, true),
+		Entry("a key both removed and updated ends up updated",
+			[]mesh.Resource{virtualService("b", "other.com")}, []string{"cloudfoundry/b"},
+			[]string{"cloudfoundry/b", "cloudfoundry/d"}, true),
+		Entry("nothing", nil, nil, []string{"cloudfoundry/b", "cloudfoundry/d"}, false),
+	)
+
+	It("keeps the content of the object it was given", func() {
+		s, _ := synced(virtualService("b", "b.com")).ApplyDelta(mesh.KindVirtualService, []mesh.Resource{virtualService("b", "new.com")}, nil)
+		cfg, err := s.Config()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Of(mesh.KindVirtualService)[0].Version).To(Equal(virtualService("b", "new.com").Version))
+	})
+
+	It("copies on write: the previous Store and the caller's slices are untouched", func() {
+		before := synced(virtualService("b", "b.com"))
+		input := []mesh.Resource{virtualService("a", "a.com")}
+		after, _ := before.ApplyDelta(mesh.KindVirtualService, input, []string{"cloudfoundry/b"})
+		input[0] = virtualService("z", "z.com")
+
+		old, err := before.Config()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(keys(old.Of(mesh.KindVirtualService))).To(Equal([]string{"cloudfoundry/b"}))
+		cfg, err := after.Config()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(keys(cfg.Of(mesh.KindVirtualService))).To(Equal([]string{"cloudfoundry/a"}))
+	})
+
+	It("ignores a kind it does not subscribe to", func() {
+		s := meshstore.New([]mesh.Kind{mesh.KindGateway})
+		next, changed := s.ApplyDelta(mesh.KindVirtualService, []mesh.Resource{virtualService("a", "a.com")}, nil)
+		Expect(changed).To(BeFalse())
+		Expect(next.Received(mesh.KindVirtualService)).To(BeFalse())
+	})
+
+	It("agrees with Apply: a delta to the same content is no change", func() {
+		s := synced(virtualService("a", "a.com"), virtualService("b", "b.com"))
+		full, changed := s.Apply(mesh.KindVirtualService, []mesh.Resource{virtualService("a", "a.com"), virtualService("c", "c.com")})
+		Expect(changed).To(BeTrue())
+		delta, changed := s.ApplyDelta(mesh.KindVirtualService, []mesh.Resource{virtualService("c", "c.com")}, []string{"cloudfoundry/b"})
+		Expect(changed).To(BeTrue())
+		Expect(delta.Versions(mesh.KindVirtualService)).To(Equal(full.Versions(mesh.KindVirtualService)))
+		merged, err := delta.Config()
+		Expect(err).NotTo(HaveOccurred())
+		_, changed = full.Apply(mesh.KindVirtualService, merged.Of(mesh.KindVirtualService))
+		Expect(changed).To(BeFalse())
+	})
+})
+
+var _ = Describe("Store.Versions", func() {
+	It("lists key and version of every object of a received kind, nil before", func() {
+		s := meshstore.New([]mesh.Kind{mesh.KindVirtualService})
+		Expect(s.Versions(mesh.KindVirtualService)).To(BeNil())
+		a := virtualService("a", "a.com")
+		s, _ = s.Apply(mesh.KindVirtualService, []mesh.Resource{a})
+		Expect(s.Versions(mesh.KindVirtualService)).To(Equal(map[string]string{"cloudfoundry/a": a.Version}))
+		s, _ = s.ApplyDelta(mesh.KindVirtualService, nil, []string{"cloudfoundry/a"})
+		Expect(s.Versions(mesh.KindVirtualService)).To(Equal(map[string]string{}))
+	})
+})

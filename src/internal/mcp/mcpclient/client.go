@@ -4,17 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/prometheus/client_golang/prometheus"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
@@ -27,7 +27,8 @@ const (
 	maxBackoff = 5 * time.Second
 )
 
-type adsStream = grpc.BidiStreamingClient[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse]
+// maxErrorDetail bounds the message of a NACK, which may name many objects.
+const maxErrorDetail = 4096
 
 // Client is the pilot's MCP subscription to the copilot.
 type Client struct {
@@ -43,7 +44,7 @@ type Client struct {
 
 	// Owned by Run.
 	store    meshstore.Store
-	accepted map[string]string // type URL → version of the last accepted response
+	accepted map[string]string // SotW: type URL → version of the last accepted response
 }
 
 // New builds a Client from cfg (defaults applied, then validated). creds
@@ -68,7 +69,7 @@ func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.
 	return &Client{
 		cfg:      cfg,
 		creds:    creds,
-		logger:   logger.Session("mcp-client"),
+		logger:   logger.Session("mcp-client", lager.Data{"transport": cfg.Transport}),
 		metrics:  newMetrics(reg),
 		onConfig: onConfig,
 		node: &corev3.Node{
@@ -104,7 +105,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		delay := backoff(failures)
 		failures++
-		c.logger.Error("mcp-stream-lost", err, lager.Data{"address": address, "retry-in": delay.String(), "synced": c.store.Synced()})
+		c.reportLoss(address, delay, err)
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
@@ -114,6 +115,16 @@ func (c *Client) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+func (c *Client) reportLoss(address string, delay time.Duration, err error) {
+	if status.Code(err) == codes.ResourceExhausted {
+		c.logger.Error("mcp-message-too-large", err, lager.Data{
+			"address": address, "max-receive-message-bytes": c.cfg.MaxReceiveMessageBytes,
+			"hint": "raise the pilot's max_receive_message_bytes (and the copilot's max_send_message_bytes)",
+		})
+	}
+	c.logger.Error("mcp-stream-lost", err, lager.Data{"address": address, "retry-in": delay.String(), "synced": c.store.Synced()})
 }
 
 // backoff is the jittered delay before reconnect attempt failures+1. Its
@@ -128,49 +139,58 @@ func backoff(failures int) time.Duration {
 	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
-// runStream dials address, subscribes and handles responses until the
-// stream fails. received reports whether any response arrived.
+// runStream dials address and runs one stream of the configured transport
+// until it fails. received reports whether any response arrived.
 func (c *Client) runStream(ctx context.Context, address string) (received bool, err error) {
-	conn, err := grpc.NewClient(address, c.creds, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32)))
+	conn, err := grpc.NewClient(address, c.creds,
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(c.cfg.MaxReceiveMessageBytes)),
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:                c.cfg.KeepaliveTime.Std(),
+			Timeout:             c.cfg.KeepaliveTimeout.Std(),
+			PermitWithoutStream: true,
+		}))
 	if err != nil {
 		return false, fmt.Errorf("dial %s: %w", address, err)
 	}
 	defer conn.Close()
 	streamCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	stream, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(streamCtx)
-	if err != nil {
-		return false, fmt.Errorf("open stream to %s: %w", address, err)
+	if c.cfg.Transport == TransportSotW {
+		return c.runSotW(streamCtx, conn, address)
 	}
-	for _, k := range c.cfg.Kinds {
-		info, _ := k.Info()
-		if err := stream.Send(c.request(info.Collection(c.cfg.Version), "", "", nil)); err != nil {
-			return false, fmt.Errorf("subscribe to %s at %s: %w", info.Collection(c.cfg.Version), address, err)
-		}
-	}
-	c.logger.Info("mcp-stream-established", lager.Data{"address": address, "node": c.cfg.NodeID, "collections": len(c.cfg.Kinds)})
-	c.metrics.connected.Set(1)
-	defer c.metrics.connected.Set(0)
+	return c.runDelta(streamCtx, conn, address)
+}
 
-	for {
-		resp, err := stream.Recv()
-		if err != nil {
-			return received, fmt.Errorf("receive from %s: %w", address, err)
+// commit makes next the current store after an accepted response and
+// hands the Config on when it changed and the store is synced.
+func (c *Client) commit(next meshstore.Store, changed bool, cfg mesh.Config, typeURL, version string, objects int) {
+	wasSynced := c.store.Synced()
+	c.store = next
+	c.metrics.lastUpdate.Set(float64(time.Now().UnixNano()) / 1e9)
+	if changed {
+		c.logger.Info("collection-accepted", lager.Data{"collection": typeURL, "version": version, "objects": objects})
+	}
+	if changed && next.Synced() {
+		if !wasSynced {
+			c.logger.Info("mesh-synced", lager.Data{"objects": cfg.Len()})
 		}
-		received = true
-		if err := c.handle(stream, resp); err != nil {
-			return received, fmt.Errorf("answer %s: %w", address, err)
-		}
+		c.onConfig(cfg)
 	}
 }
 
-func (c *Client) request(typeURL, version, nonce string, detail *rpcstatus.Status) *discoveryv3.DiscoveryRequest {
-	return &discoveryv3.DiscoveryRequest{
-		Node:          c.node,
-		TypeUrl:       typeURL,
-		VersionInfo:   version,
-		ResponseNonce: nonce,
-		ErrorDetail:   detail,
+// configIfChanged returns next's Config when it is synced and changed.
+func configIfChanged(next meshstore.Store, changed bool) (mesh.Config, error) {
+	if !changed || !next.Synced() {
+		return mesh.Config{}, nil
 	}
+	return next.Config()
+}
+
+// errorDetail bounds a NACK message.
+func errorDetail(err error) string {
+	msg := err.Error()
+	if len(msg) > maxErrorDetail {
+		msg = msg[:maxErrorDetail] + " …(truncated)"
+	}
+	return msg
 }

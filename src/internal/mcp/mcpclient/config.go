@@ -5,8 +5,21 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"time"
 
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+// Transports a Client speaks.
+const (
+	// TransportDelta is incremental xDS (DeltaAggregatedResources): only
+	// changed objects travel, and a reconnect declares what the pilot holds.
+	TransportDelta = "delta"
+	// TransportSotW is State-of-the-World xDS (StreamAggregatedResources):
+	// every change re-sends its whole collection. For servers that speak
+	// nothing else.
+	TransportSotW = "sotw"
 )
 
 // Defaults for Config.
@@ -14,6 +27,20 @@ const (
 	// DefaultVersion is the API version collections are requested under, as
 	// Istio ≥ 1.24 names them.
 	DefaultVersion = "v1"
+	// DefaultTransport is the copilot's incremental transport.
+	DefaultTransport = TransportDelta
+	// DefaultMaxReceiveMessageBytes fits one State-of-the-World collection
+	// of 100,000 endpoints (10.6 MB measured, docs/performance.md "MCP")
+	// about six times; it matches the copilot's max_send_message_bytes.
+	DefaultMaxReceiveMessageBytes = 64 << 20
+	// DefaultKeepaliveTime and DefaultKeepaliveTimeout make a copilot that
+	// stopped answering (a half-dead TCP connection) noticed within 25 s,
+	// after which the client reconnects, to the next copilot.
+	DefaultKeepaliveTime    = 15 * time.Second
+	DefaultKeepaliveTimeout = 10 * time.Second
+	// minKeepaliveTime is gRPC's floor for client pings; lower values are
+	// silently raised to it.
+	minKeepaliveTime = 10 * time.Second
 )
 
 // DefaultKinds are the collections the pilot translates into Envoy config.
@@ -32,6 +59,19 @@ type Config struct {
 	// Version is the API version string collections are requested under.
 	// Every kind must be served under it. Default: DefaultVersion.
 	Version string `json:"version,omitempty"`
+	// Transport is "delta" or "sotw". Default: DefaultTransport.
+	Transport string `json:"transport,omitempty"`
+	// MaxReceiveMessageBytes caps one response from the copilot. A larger
+	// one ends the stream with gRPC ResourceExhausted, logged as
+	// `mcp-message-too-large`. Default: DefaultMaxReceiveMessageBytes.
+	MaxReceiveMessageBytes int `json:"max_receive_message_bytes,omitempty"`
+	// KeepaliveTime is how long the connection may be idle before the
+	// client pings the copilot (at least 10s, gRPC's floor);
+	// KeepaliveTimeout how long it waits for the answer before it gives
+	// the connection up. The copilot's keepalive_min_client_interval must
+	// not exceed KeepaliveTime. Defaults: 15s and 10s.
+	KeepaliveTime    jsonduration.Duration `json:"keepalive_time,omitempty"`
+	KeepaliveTimeout jsonduration.Duration `json:"keepalive_timeout,omitempty"`
 }
 
 // WithDefaults returns c with empty fields set to their defaults. The
@@ -45,6 +85,18 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Version == "" {
 		c.Version = DefaultVersion
+	}
+	if c.Transport == "" {
+		c.Transport = DefaultTransport
+	}
+	if c.MaxReceiveMessageBytes == 0 {
+		c.MaxReceiveMessageBytes = DefaultMaxReceiveMessageBytes
+	}
+	if c.KeepaliveTime == 0 {
+		c.KeepaliveTime = jsonduration.Duration(DefaultKeepaliveTime)
+	}
+	if c.KeepaliveTimeout == 0 {
+		c.KeepaliveTimeout = jsonduration.Duration(DefaultKeepaliveTimeout)
 	}
 	return c
 }
@@ -77,7 +129,26 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("version: %s is not served under %q (served: %v)", k, c.Version, info.Versions))
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.transportProblems()...)...)
+}
+
+// transportProblems checks the transport fields; zero values mean "the
+// default" and pass.
+func (c Config) transportProblems() []error {
+	var errs []error
+	if c.Transport != "" && c.Transport != TransportDelta && c.Transport != TransportSotW {
+		errs = append(errs, fmt.Errorf("transport: %q is neither %q nor %q", c.Transport, TransportDelta, TransportSotW))
+	}
+	if c.MaxReceiveMessageBytes < 0 {
+		errs = append(errs, fmt.Errorf("max_receive_message_bytes: %d is negative", c.MaxReceiveMessageBytes))
+	}
+	if c.KeepaliveTime != 0 && c.KeepaliveTime.Std() < minKeepaliveTime {
+		errs = append(errs, fmt.Errorf("keepalive_time: %s is below gRPC's minimum of %s", c.KeepaliveTime, minKeepaliveTime))
+	}
+	if c.KeepaliveTimeout < 0 {
+		errs = append(errs, fmt.Errorf("keepalive_timeout: %s is negative", c.KeepaliveTimeout))
+	}
+	return errs
 }
 
 // DefaultNodeID is an Istio-style router node id for this host,

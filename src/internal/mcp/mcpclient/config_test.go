@@ -3,10 +3,12 @@ package mcpclient_test
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 )
@@ -22,6 +24,25 @@ var _ = Describe("Config", func() {
 		Expect(parts[1]).NotTo(BeEmpty())
 		Expect(parts[2:]).To(Equal([]string{"pilot.cloudfoundry", "cloudfoundry.svc.cluster.local"}))
 		Expect(cfg.Validate()).To(Succeed())
+	})
+
+	It("defaults to the Delta transport, a 64 MiB receive limit and 15s/10s keepalives", func() {
+		cfg := mcpclient.Config{Addresses: []string{"copilot.service.cf.internal:9000"}}.WithDefaults()
+		Expect(cfg.Transport).To(Equal("delta"))
+		Expect(cfg.MaxReceiveMessageBytes).To(Equal(64 << 20))
+		Expect(cfg.KeepaliveTime.Std()).To(Equal(15 * time.Second))
+		Expect(cfg.KeepaliveTimeout.Std()).To(Equal(10 * time.Second))
+	})
+
+	It("reads the transport fields from JSON", func() {
+		var cfg mcpclient.Config
+		Expect(json.Unmarshal([]byte(`{"addresses":["10.0.0.1:9000"],"transport":"sotw","max_receive_message_bytes":1024,
+			"keepalive_time":"20s","keepalive_timeout":"3s"}`), &cfg)).To(Succeed())
+		Expect(cfg.Transport).To(Equal(mcpclient.TransportSotW))
+		Expect(cfg.MaxReceiveMessageBytes).To(Equal(1024))
+		Expect(cfg.KeepaliveTime).To(Equal(jsonduration.Duration(20 * time.Second)))
+		Expect(cfg.KeepaliveTimeout).To(Equal(jsonduration.Duration(3 * time.Second)))
+		Expect(cfg.WithDefaults().Validate()).To(Succeed())
 	})
 
 	It("keeps values that are set", func() {
@@ -53,6 +74,14 @@ var _ = Describe("Config", func() {
 		Entry("no kinds", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Version: "v1"}, "at least one kind"),
 		Entry("unknown kind", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{"EnvoyFilter"}, Version: "v1"}, `unknown kind "EnvoyFilter"`),
 		Entry("kind twice", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway, mesh.KindGateway}, Version: "v1"}, "Gateway listed twice"),
+		Entry("unknown transport", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1", Transport: "incremental"},
+			`transport: "incremental" is neither "delta" nor "sotw"`),
+		Entry("negative receive limit", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1", MaxReceiveMessageBytes: -1},
+			"max_receive_message_bytes: -1 is negative"),
+		Entry("keepalive below gRPC's floor", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1", KeepaliveTime: jsonduration.Duration(time.Second)},
+			"keepalive_time: 1s is below gRPC's minimum of 10s"),
+		Entry("negative keepalive timeout", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1", KeepaliveTimeout: jsonduration.Duration(-time.Second)},
+			"keepalive_timeout: -1s is negative"),
 		Entry("version a kind is not served under", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindPeerAuthentication}, Version: "v1alpha3"},
 			`PeerAuthentication is not served under "v1alpha3"`),
 	)

@@ -2,16 +2,16 @@ package mcpclient_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 
+	"code.cloudfoundry.org/lager/v3"
 	"code.cloudfoundry.org/lager/v3/lagertest"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
@@ -51,9 +51,10 @@ func objects(cfg mesh.Config, kind mesh.Kind) []string {
 	return out
 }
 
+// expectSameWorld compares the kinds the pilot subscribes to.
 func expectSameWorld(got, want mesh.Config) {
-	for _, info := range mesh.Kinds() {
-		Expect(objects(got, info.Kind)).To(Equal(objects(want, info.Kind)), "%s", info.Kind)
+	for _, kind := range mcpclient.DefaultKinds {
+		Expect(objects(got, kind)).To(Equal(objects(want, kind)), "%s", kind)
 	}
 }
 
@@ -76,17 +77,22 @@ func startClient(cfg mcpclient.Config, creds grpc.DialOption, logger *lagertest.
 	return rec
 }
 
-// fakeADS is a scripted ADS server: the test reads what the client sends
-// from requests and decides what to send back through responses.
+// fakeADS is a scripted ADS server for both transports: the test reads
+// what the client sends from requests (deltaRequests) and decides what to
+// send back through responses (deltaResponses).
 type fakeADS struct {
-	requests  chan *discoveryv3.DiscoveryRequest
-	responses chan *discoveryv3.DiscoveryResponse
+	requests       chan *discoveryv3.DiscoveryRequest
+	responses      chan *discoveryv3.DiscoveryResponse
+	deltaRequests  chan *discoveryv3.DeltaDiscoveryRequest
+	deltaResponses chan *discoveryv3.DeltaDiscoveryResponse
 }
 
 func newFakeADS() *fakeADS {
 	return &fakeADS{
-		requests:  make(chan *discoveryv3.DiscoveryRequest, 100),
-		responses: make(chan *discoveryv3.DiscoveryResponse),
+		requests:       make(chan *discoveryv3.DiscoveryRequest, 100),
+		responses:      make(chan *discoveryv3.DiscoveryResponse),
+		deltaRequests:  make(chan *discoveryv3.DeltaDiscoveryRequest, 100),
+		deltaResponses: make(chan *discoveryv3.DeltaDiscoveryResponse),
 	}
 }
 
@@ -95,15 +101,24 @@ func (f *fakeADS) register(g *grpc.Server) {
 }
 
 func (f *fakeADS) StreamAggregatedResources(gs grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse]) error {
-	ctx := gs.Context()
+	return script(gs.Context(), gs.Recv, gs.Send, f.requests, f.responses)
+}
+
+func (f *fakeADS) DeltaAggregatedResources(gs grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]) error {
+	return script(gs.Context(), gs.Recv, gs.Send, f.deltaRequests, f.deltaResponses)
+}
+
+// script forwards what a stream receives to requests and sends what
+// arrives on responses, until the stream ends.
+func script[Req, Resp any](ctx context.Context, recv func() (Req, error), send func(Resp) error, requests chan<- Req, responses <-chan Resp) error {
 	go func() {
 		for {
-			req, err := gs.Recv()
+			req, err := recv()
 			if err != nil {
 				return
 			}
 			select {
-			case f.requests <- req:
+			case requests <- req:
 			case <-ctx.Done():
 				return
 			}
@@ -113,16 +128,12 @@ func (f *fakeADS) StreamAggregatedResources(gs grpc.BidiStreamingServer[discover
 		select {
 		case <-ctx.Done():
 			return nil
-		case resp := <-f.responses:
-			if err := gs.Send(resp); err != nil {
+		case resp := <-responses:
+			if err := send(resp); err != nil {
 				return err
 			}
 		}
 	}
-}
-
-func (f *fakeADS) DeltaAggregatedResources(grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]) error {
-	return status.Error(codes.Unimplemented, "fake")
 }
 
 func (f *fakeADS) nextRequest() *discoveryv3.DiscoveryRequest {
@@ -133,4 +144,24 @@ func (f *fakeADS) nextRequest() *discoveryv3.DiscoveryRequest {
 
 func (f *fakeADS) respond(resp *discoveryv3.DiscoveryResponse) {
 	Eventually(f.responses, "5s").Should(BeSent(resp))
+}
+
+func (f *fakeADS) nextDeltaRequest() *discoveryv3.DeltaDiscoveryRequest {
+	var req *discoveryv3.DeltaDiscoveryRequest
+	Eventually(f.deltaRequests, "5s").Should(Receive(&req))
+	return req
+}
+
+func (f *fakeADS) respondDelta(resp *discoveryv3.DeltaDiscoveryResponse) {
+	Eventually(f.deltaResponses, "5s").Should(BeSent(resp))
+}
+
+func findLog(logger *lagertest.TestLogger, action string) lager.LogFormat {
+	for _, l := range logger.Logs() {
+		if strings.HasSuffix(l.Message, "."+action) {
+			return l
+		}
+	}
+	Fail("no log line " + action)
+	return lager.LogFormat{}
 }

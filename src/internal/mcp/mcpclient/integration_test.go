@@ -2,6 +2,7 @@ package mcpclient_test
 
 import (
 	"net"
+	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
 	. "github.com/onsi/ginkgo/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/internal/mcptest"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
@@ -44,7 +46,18 @@ func freeAddress() string {
 	return addr
 }
 
-var _ = Describe("Client against the copilot's MCP server", func() {
+var _ = Describe("Client against the copilot's MCP server, State of the World", func() {
+	describeAgainstCopilot(mcpclient.TransportSotW)
+})
+
+var _ = Describe("Client against the copilot's MCP server, Delta", func() {
+	describeAgainstCopilot(mcpclient.TransportDelta)
+})
+
+// describeAgainstCopilot holds the specs both transports must pass against
+// a real copilot MCP server; where they differ (what a reconnect re-sends),
+// the spec says so.
+func describeAgainstCopilot(transport string) {
 	var (
 		logger   *lagertest.TestLogger
 		registry *prometheus.Registry
@@ -57,6 +70,9 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 	acks := func(collection string) float64 {
 		return metric("cfmesh_pilot_mcp_responses_total", map[string]string{"collection": collection, "result": "ack"})
 	}
+	config := func(addresses ...string) mcpclient.Config {
+		return mcpclient.Config{Addresses: addresses, NodeID: nodeID, Transport: transport}
+	}
 
 	BeforeEach(func() {
 		logger = lagertest.NewTestLogger("test")
@@ -66,7 +82,7 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 
 	It("syncs once the copilot publishes, then receives only the collections that changed", func() {
 		cp := startCopilot("127.0.0.1:0", nil)
-		rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID}, insecureCreds, logger, registry)
+		rec := startClient(config(cp.addr), insecureCreds, logger, registry)
 		Eventually(func() float64 { return metric("cfmesh_pilot_mcp_connected", nil) }, "5s").To(Equal(1.0))
 		Expect(rec.count()).To(BeZero())
 
@@ -78,7 +94,7 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 		cp.server.Publish(changed)
 		Eventually(rec.count, "5s").Should(Equal(2)) // only the VirtualServices changed
 		expectSameWorld(rec.last(), changed)
-		Expect(acks(vsV1)).To(Equal(2.0))
+		Eventually(func() float64 { return acks(vsV1) }, "5s").Should(Equal(2.0))
 		Expect(acks(gwV1)).To(Equal(1.0))
 		Expect(acks(drV1)).To(Equal(1.0))
 		Expect(acks(seV1)).To(Equal(1.0))
@@ -86,15 +102,20 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 
 	It("serves requests under the version it is configured with", func() {
 		cp := startCopilot("127.0.0.1:0", &world)
-		rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID, Version: "v1alpha3"}, insecureCreds, logger, registry)
+		cfg := config(cp.addr)
+		cfg.Version = "v1alpha3"
+		rec := startClient(cfg, insecureCreds, logger, registry)
 		Eventually(rec.count, "5s").Should(Equal(1))
-		Expect(acks("networking.istio.io/v1alpha3/Gateway")).To(Equal(1.0))
+		Eventually(func() float64 { return acks("networking.istio.io/v1alpha3/Gateway") }, "5s").Should(Equal(1.0))
 	})
 
 	It("keeps the last good state while the copilot is away and resyncs when it returns", func() {
 		cp := startCopilot("127.0.0.1:0", &world)
-		rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID}, insecureCreds, logger, registry)
+		rec := startClient(config(cp.addr), insecureCreds, logger, registry)
 		Eventually(rec.count, "5s").Should(Equal(1))
+		for _, c := range []string{gwV1, vsV1, drV1, seV1} {
+			Eventually(func() float64 { return acks(c) }, "5s").Should(Equal(1.0), c)
+		}
 
 		cp.grpc.Stop()
 		Eventually(func() float64 { return metric("cfmesh_pilot_mcp_connected", nil) }, "5s").To(BeZero())
@@ -102,13 +123,21 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 		Expect(rec.count()).To(Equal(1))
 		expectSameWorld(rec.last(), world)
 
-		By("coming back with the same config: everything is re-sent and ACKed, nothing handed on")
 		cp = startCopilot(cp.addr, &world)
-		for _, c := range []string{gwV1, vsV1, drV1, seV1} {
-			Eventually(func() float64 { return acks(c) }, "10s").Should(Equal(2.0), c)
+		Eventually(func() float64 { return metric("cfmesh_pilot_mcp_connected", nil) }, "10s").To(Equal(1.0))
+		if transport == mcpclient.TransportSotW {
+			By("coming back with the same config: everything is re-sent and ACKed, nothing handed on")
+			for _, c := range []string{gwV1, vsV1, drV1, seV1} {
+				Eventually(func() float64 { return acks(c) }, "10s").Should(Equal(2.0), c)
+			}
+		} else {
+			By("coming back with the same config: nothing is re-sent, nothing handed on")
+			Consistently(func() float64 {
+				return metric("cfmesh_pilot_mcp_resources_received_total", map[string]string{"collection": seV1, "transport": transport})
+			}, "500ms").Should(Equal(2.0))
+			Expect(acks(seV1)).To(Equal(1.0))
 		}
 		Expect(rec.count()).To(Equal(1))
-		Expect(metric("cfmesh_pilot_mcp_connected", nil)).To(Equal(1.0))
 
 		By("coming back with a changed config: the change is handed on")
 		cp.grpc.Stop()
@@ -121,13 +150,26 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 
 	It("keeps dialing until a copilot answers, trying every address in turn", func() {
 		dead, later := freeAddress(), freeAddress()
-		rec := startClient(mcpclient.Config{Addresses: []string{dead, later}, NodeID: nodeID}, insecureCreds, logger, registry)
+		rec := startClient(config(dead, later), insecureCreds, logger, registry)
 		Eventually(logger.LogMessages, "5s").Should(ContainElement("test.mcp-client.mcp-stream-lost"))
 		Expect(rec.count()).To(BeZero())
 
 		startCopilot(later, &world)
 		Eventually(rec.count, "10s").Should(Equal(1))
 		expectSameWorld(rec.last(), world)
+	})
+
+	It("says a response was over max_receive_message_bytes, and keeps what it had", func() {
+		big := mcptest.Foundation(20, 10) // ServiceEntries ≈ 20 KiB
+		cp := startCopilot("127.0.0.1:0", &big)
+		cfg := config(cp.addr)
+		cfg.MaxReceiveMessageBytes = 8192
+		rec := startClient(cfg, insecureCreds, logger, registry)
+		Eventually(logger.LogMessages, "5s").Should(ContainElement("test.mcp-client.mcp-message-too-large"))
+		Expect(rec.count()).To(BeZero())
+		tooLarge := findLog(logger, "mcp-message-too-large")
+		Expect(tooLarge.Data).To(HaveKeyWithValue("max-receive-message-bytes", BeNumerically("==", 8192)))
+		Expect(tooLarge.Data).To(HaveKeyWithValue("error", ContainSubstring("larger than max")))
 	})
 
 	Context("with mutual TLS", func() {
@@ -144,18 +186,88 @@ var _ = Describe("Client against the copilot's MCP server", func() {
 		})
 
 		It("syncs with a client certificate from the CA", func() {
-			rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID},
-				grpc.WithTransportCredentials(pki.ClientCredentials()), logger, registry)
+			rec := startClient(config(cp.addr), grpc.WithTransportCredentials(pki.ClientCredentials()), logger, registry)
 			Eventually(rec.count, "5s").Should(Equal(1))
 			expectSameWorld(rec.last(), world)
 		})
 
 		It("gets nothing without a client certificate", func() {
-			rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID},
-				grpc.WithTransportCredentials(pki.ClientCredentialsWithoutCertificate()), logger, registry)
+			rec := startClient(config(cp.addr), grpc.WithTransportCredentials(pki.ClientCredentialsWithoutCertificate()), logger, registry)
 			Eventually(logger.LogMessages, "5s").Should(ContainElement("test.mcp-client.mcp-stream-lost"))
 			Expect(rec.count()).To(BeZero())
 			Expect(acks(gwV1)).To(BeZero())
 		})
+	})
+}
+
+var _ = Describe("Client over Delta, incrementally, against the copilot's MCP server", func() {
+	var (
+		logger   *lagertest.TestLogger
+		registry *prometheus.Registry
+		world    mesh.Config
+	)
+
+	received := func(collection string) float64 {
+		return mcpservertest.MetricValue(registry, "cfmesh_pilot_mcp_resources_received_total",
+			map[string]string{"collection": collection, "transport": "delta"})
+	}
+
+	BeforeEach(func() {
+		logger = lagertest.NewTestLogger("test")
+		registry = prometheus.NewRegistry()
+		world = mcptest.Foundation(50, 10)
+	})
+
+	It("receives one object when one endpoint moves, and hands on the whole changed world", func() {
+		cp := startCopilot("127.0.0.1:0", &world)
+		rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID}, insecureCreds, logger, registry)
+		Eventually(rec.count, "5s").Should(Equal(1))
+		Expect(received(seV1)).To(Equal(50.0))
+
+		changed := mcptest.WithReplaced(world, mcptest.FoundationServiceEntry(42, 10, 7))
+		cp.server.Publish(changed)
+		Eventually(rec.count, "5s").Should(Equal(2))
+		Expect(received(seV1)).To(Equal(51.0))
+		expectSameWorld(rec.last(), changed)
+	})
+
+	It("receives only the difference from a copilot whose content changed while it was away", func() {
+		cp := startCopilot("127.0.0.1:0", &world)
+		rec := startClient(mcpclient.Config{Addresses: []string{cp.addr}, NodeID: nodeID}, insecureCreds, logger, registry)
+		Eventually(rec.count, "5s").Should(Equal(1))
+		cp.grpc.Stop()
+
+		gone := world.Of(mesh.KindVirtualService)[9].Key()
+		changed := mcptest.Without(mcptest.WithReplaced(world,
+			mcptest.FoundationServiceEntry(1, 10, 1), mcptest.FoundationServiceEntry(2, 10, 2)), mesh.KindVirtualService, gone)
+		startCopilot(cp.addr, &changed)
+		Eventually(func() []string { return objects(rec.last(), mesh.KindVirtualService) }, "10s").
+			Should(Equal(objects(changed, mesh.KindVirtualService)))
+		Eventually(func() []string { return objects(rec.last(), mesh.KindServiceEntry) }, "10s").
+			Should(Equal(objects(changed, mesh.KindServiceEntry)))
+		Expect(received(seV1)).To(Equal(52.0))
+		Expect(received(vsV1)).To(Equal(50.0))
+		Expect(received(drV1)).To(Equal(50.0))
+	})
+
+	It("notices a copilot that stopped answering through its keepalive, and fails over", func() {
+		cp := startCopilot("127.0.0.1:0", &world)
+		proxy, err := mcpservertest.NewProxy(cp.addr)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(proxy.Close)
+		changed := mcptest.WithReplaced(world, mcptest.FoundationServiceEntry(3, 10, 3))
+		peer := startCopilot("127.0.0.1:0", &changed)
+
+		cfg := mcpclient.Config{Addresses: []string{proxy.Addr, peer.addr}, NodeID: nodeID,
+			KeepaliveTime: jsonduration.Duration(10 * time.Second), KeepaliveTimeout: jsonduration.Duration(time.Second)}
+		rec := startClient(cfg, insecureCreds, logger, registry)
+		Eventually(rec.count, "5s").Should(Equal(1))
+		expectSameWorld(rec.last(), world)
+
+		proxy.Freeze()
+		By("waiting out one keepalive interval (gRPC's minimum is 10 s) and its 1 s timeout")
+		Eventually(rec.count, "20s", "200ms").Should(Equal(2))
+		expectSameWorld(rec.last(), changed)
+		Expect(received(seV1)).To(Equal(51.0), "the peer sent only the difference")
 	})
 })

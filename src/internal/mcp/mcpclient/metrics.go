@@ -13,6 +13,7 @@ const (
 type metrics struct {
 	connected  prometheus.Gauge
 	responses  *prometheus.CounterVec
+	received   *prometheus.CounterVec
 	lastUpdate prometheus.Gauge
 }
 
@@ -27,6 +28,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "cfmesh_pilot_mcp_responses_total",
 			Help: "MCP responses received, by collection type URL and result (ack: accepted, nack: rejected).",
 		}, []string{"collection", "result"}),
+		received: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_mcp_resources_received_total",
+			Help: "Objects received in MCP responses, by collection type URL and transport (sotw: whole collections; delta: changed objects).",
+		}, []string{"collection", "transport"}),
 		lastUpdate: f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_mcp_last_update_timestamp_seconds",
 			Help: "Unix time of the last MCP response the pilot accepted.",

@@ -1,29 +1,52 @@
 // Package mcpserver is the copilot's MCP-over-xDS server: it serves the
-// current mesh.Config to pilots (and to a real istiod with
-// `configSources: - address: xds://...`) over Envoy's Aggregated Discovery
-// Service, State-of-the-World flavour.
+// current mesh.Config to pilots and to a real istiod (`configSources: -
+// address: xds://...`) over Envoy's Aggregated Discovery Service, in both
+// flavours: State of the World (StreamAggregatedResources, what istiod's
+// adsc speaks) and Delta (DeltaAggregatedResources, what our pilot uses by
+// default).
 //
-//	meshconfig runner → Server.Publish(mesh.Config) → snapshot (encoded once)
-//	  → every stream: one DiscoveryResponse per subscribed collection whose
-//	    version differs from the one the stream last got
+//	meshconfig runner → Server.Publish(mesh.Config) → snapshot (each object encoded once,
+//	                    unchanged objects' encodings reused)
+//	  → SotW stream:  one DiscoveryResponse per subscribed collection whose version changed
+//	  → Delta stream: one DeltaDiscoveryResponse per collection with the objects the client
+//	                  lacks or holds in another version, and the names it must drop
 //
 // It is hand-written rather than built on a go-control-plane cache because
 // those caches stamp every resource Any with the request type URL, while
 // istiod's client requires `istio.mcp.v1alpha1.Resource` (istio-xds.md §1b).
 //
-// Contract with clients:
+// Contract with clients, both transports:
 //   - Nothing is answered before the first Publish: a copilot that has not
 //     synced its sources never serves an empty or partial world.
 //   - Every requested collection is answered, with the exact type URL it was
 //     requested under (`networking.istio.io/v1alpha3/Gateway` and
 //     `networking.istio.io/v1/Gateway` are both served). Collections of the
-//     form group/version/Kind that cf-mesh does not produce are answered with
-//     an empty list, because istiod waits for every collection it asked for.
-//     `core/v1alpha1/MeshConfig` and non-MCP type URLs are never answered.
-//   - A collection is re-sent only when its content version changes. A NACK
-//     is logged and counted; the rejected version is not sent again.
-//   - Requests whose nonce is not the last one sent for their type URL are
-//     stale and ignored. A request with no nonce re-subscribes.
+//     form group/version/Kind that cf-mesh does not produce are answered once
+//     with an empty response, because istiod and our pilot wait for every
+//     collection they asked for. `core/v1alpha1/MeshConfig` and non-MCP type
+//     URLs are never answered.
+//   - ACKs and NACKs are matched by nonce; a request with another nonce is
+//     stale and only its subscription changes count. A NACK is logged
+//     (`mcp-nack`) and counted; what was rejected is not sent again until it
+//     changes.
+//   - A response larger than max_send_message_bytes is not sent (gRPC would
+//     end the stream): it is logged as `mcp-response-too-large` and counted.
+//
+// State of the World: a collection is re-sent whole when its content
+// version changes; a request with no nonce asks for the current state again.
+//
+// Delta: per stream and type URL the server tracks the subscription
+// (wildcard, by a first request naming nothing or by "*", and/or names) and
+// what the client holds (name → mesh.Resource.Version), seeded from
+// initial_resource_versions. It sends only objects the client lacks or
+// holds in another version, and removed_resources for names the client
+// holds that no longer exist (or asked for by name and that do not exist).
+// A client that reconnects declaring the content the copilot has gets
+// nothing; one that declares nothing gets a first answer even when the
+// collection is empty. One object changed costs one object sent.
+//
+// Transport settings (message size limits, keepalives) come from GRPCConfig:
+// GRPCServerOptions for the gRPC server, WithGRPCConfig for the Server.
 //
 // Concurrency: Publish may be called from any goroutine and never waits for
 // a client. Each stream runs in its gRPC handler goroutine plus one receive

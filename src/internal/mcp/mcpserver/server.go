@@ -11,25 +11,32 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/anypb"
 
-	"code.cloudfoundry.org/cf-mesh/internal/mcp"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 )
 
 var _ discoveryv3.AggregatedDiscoveryServiceServer = (*Server)(nil)
 
-// Server serves the last published mesh.Config over MCP-over-xDS.
+// Transport labels in logs and metrics.
+const (
+	transportSotW  = "sotw"
+	transportDelta = "delta"
+)
+
+// Server serves the last published mesh.Config over MCP-over-xDS, State of
+// the World and Delta, to any number of streams.
 type Server struct {
 	logger  lager.Logger
 	metrics *metrics
+	// maxResponseBytes caps one response (WithGRPCConfig).
+	maxResponseBytes int
 
 	// publishMu serialises Publish so snapshots are built in call order.
 	publishMu sync.Mutex
 
 	mu      sync.Mutex
 	current *snapshot // nil until the first successful Publish
-	streams map[*stream]struct{}
+	streams map[chan struct{}]struct{}
 
 	nonces atomic.Uint64
 
@@ -38,30 +45,20 @@ type Server struct {
 	shutdownOnce sync.Once
 }
 
-// snapshot is one published Config, encoded once and shared by all streams.
-// It is immutable.
-type snapshot struct {
-	collections map[mesh.Kind]collection
-}
-
-type collection struct {
-	version   string
-	resources []*anypb.Any
-}
-
-// emptyVersion is the version of an empty collection; collections cf-mesh
-// does not produce are answered with it.
-var emptyVersion = mesh.Config{}.CollectionVersion(mesh.KindGateway)
-
 // New returns a Server that answers nothing until its first Publish. Its
 // metrics are registered with reg unless reg is nil.
-func New(logger lager.Logger, reg prometheus.Registerer) *Server {
-	return &Server{
-		logger:   logger.Session("mcp-server"),
-		metrics:  newMetrics(reg),
-		streams:  map[*stream]struct{}{},
-		shutdown: make(chan struct{}),
+func New(logger lager.Logger, reg prometheus.Registerer, opts ...Option) *Server {
+	s := &Server{
+		logger:           logger.Session("mcp-server"),
+		metrics:          newMetrics(reg),
+		maxResponseBytes: DefaultMaxSendMessageBytes,
+		streams:          map[chan struct{}]struct{}{},
+		shutdown:         make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Shutdown ends every open stream with codes.Unavailable, so pilots move to
@@ -78,22 +75,25 @@ func (s *Server) Shutdown() {
 // errShuttingDown is what streams end with when the copilot stops.
 var errShuttingDown = status.Error(codes.Unavailable, "cf-mesh copilot is shutting down; reconnect to a peer")
 
-// Register adds the Aggregated Discovery Service to g. Transport security is
-// the caller's: build g with mTLS credentials.
+// Register adds the Aggregated Discovery Service to g. Transport security,
+// size limits and keepalives are g's: build it with mTLS credentials and
+// GRPCServerOptions. One Server may be registered with several gRPC servers
+// (e.g. an mTLS listener for pilots and a loopback one for istiod).
 func (s *Server) Register(g *grpc.Server) {
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, s)
 }
 
 // Publish makes cfg the configuration every stream is served. Collections
 // whose version did not change keep their previous encoding and are not
-// re-sent. If an object cannot be encoded the whole Config is rejected and
-// logged, and the previous one stays in service.
+// re-sent; within a changed collection only changed objects are encoded.
+// If an object cannot be encoded the whole Config is rejected and logged,
+// and the previous one stays in service.
 func (s *Server) Publish(cfg mesh.Config) {
 	s.publishMu.Lock()
 	defer s.publishMu.Unlock()
 
 	previous := s.snapshot()
-	next, changed, err := buildSnapshot(cfg, previous)
+	next, stats, err := buildSnapshot(cfg, previous)
 	if err != nil {
 		s.logger.Error("publish-rejected", err)
 		return
@@ -101,36 +101,19 @@ func (s *Server) Publish(cfg mesh.Config) {
 
 	s.mu.Lock()
 	s.current = next
-	for st := range s.streams {
-		st.wake()
+	for wake := range s.streams {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
 	}
 	streams := len(s.streams)
 	s.mu.Unlock()
 
 	s.logger.Info("published", lager.Data{
-		"objects": cfg.Len(), "changed-collections": changed, "first": previous == nil, "streams": streams,
+		"objects": cfg.Len(), "changed-collections": stats.changedKinds, "encoded-objects": stats.encoded,
+		"reused-objects": stats.reused, "first": previous == nil, "streams": streams,
 	})
-}
-
-// buildSnapshot encodes every kind of cfg, reusing previous encodings of
-// collections whose version is unchanged. It returns the kinds that changed.
-func buildSnapshot(cfg mesh.Config, previous *snapshot) (*snapshot, []mesh.Kind, error) {
-	next := &snapshot{collections: map[mesh.Kind]collection{}}
-	var changed []mesh.Kind
-	for _, info := range mesh.Kinds() {
-		version := cfg.CollectionVersion(info.Kind)
-		if previous != nil && previous.collections[info.Kind].version == version {
-			next.collections[info.Kind] = previous.collections[info.Kind]
-			continue
-		}
-		resources, err := mcp.EncodeCollection(cfg, info.Kind)
-		if err != nil {
-			return nil, nil, err
-		}
-		next.collections[info.Kind] = collection{version: version, resources: resources}
-		changed = append(changed, info.Kind)
-	}
-	return next, changed, nil
 }
 
 func (s *Server) snapshot() *snapshot {
@@ -143,27 +126,34 @@ func (s *Server) nextNonce() string {
 	return strconv.FormatUint(s.nonces.Add(1), 10)
 }
 
+// track registers a stream's wake-up channel for the stream's lifetime;
+// call the returned function when the stream ends.
+func (s *Server) track(wake chan struct{}, transport string) func() {
+	s.mu.Lock()
+	s.streams[wake] = struct{}{}
+	s.mu.Unlock()
+	s.metrics.connected.Inc()
+	s.metrics.opened.WithLabelValues(transport).Inc()
+	return func() {
+		s.mu.Lock()
+		delete(s.streams, wake)
+		s.mu.Unlock()
+		s.metrics.connected.Dec()
+	}
+}
+
 // StreamAggregatedResources serves one State-of-the-World ADS stream until
 // the client goes away or the server stops.
 func (s *Server) StreamAggregatedResources(gs grpc.BidiStreamingServer[discoveryv3.DiscoveryRequest, discoveryv3.DiscoveryResponse]) error {
-	st := newStream(s, gs)
-	s.mu.Lock()
-	s.streams[st] = struct{}{}
-	s.mu.Unlock()
-	s.metrics.connected.Inc()
-	defer func() {
-		s.mu.Lock()
-		delete(s.streams, st)
-		s.mu.Unlock()
-		s.metrics.connected.Dec()
-	}()
-	return st.run()
+	st := newSotwStream(s, gs)
+	defer s.track(st.wakeCh, transportSotW)()
+	return serve(gs.Context(), &st.streamBase, gs.Recv, st.handle, st.push)
 }
 
-// DeltaAggregatedResources is not implemented: the copilot speaks
-// State-of-the-World MCP only, as istiod's client does.
-func (s *Server) DeltaAggregatedResources(grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]) error {
-	s.logger.Info("delta-stream-refused")
-	return status.Error(codes.Unimplemented,
-		"cf-mesh copilot serves MCP over State-of-the-World ADS only (StreamAggregatedResources); incremental (delta) xDS is not implemented")
+// DeltaAggregatedResources serves one incremental (Delta) ADS stream until
+// the client goes away or the server stops.
+func (s *Server) DeltaAggregatedResources(gs grpc.BidiStreamingServer[discoveryv3.DeltaDiscoveryRequest, discoveryv3.DeltaDiscoveryResponse]) error {
+	st := newDeltaStream(s, gs)
+	defer s.track(st.wakeCh, transportDelta)()
+	return serve(gs.Context(), &st.streamBase, gs.Recv, st.handle, st.push)
 }

@@ -240,14 +240,6 @@ var _ = Describe("Server", func() {
 		_, err = late.stream.Recv()
 		Expect(status.Code(err)).To(Equal(codes.Unavailable))
 	})
-
-	It("refuses incremental (delta) streams with Unimplemented", func() {
-		delta, err := discoveryv3.NewAggregatedDiscoveryServiceClient(client.conn).DeltaAggregatedResources(client.stream.Context())
-		Expect(err).NotTo(HaveOccurred())
-		_, err = delta.Recv()
-		Expect(status.Code(err)).To(Equal(codes.Unimplemented))
-		Expect(err).To(MatchError(ContainSubstring("State-of-the-World")))
-	})
 })
 
 var _ = Describe("Server with mutual TLS", func() {
@@ -309,6 +301,17 @@ func findLog(logger *lagertest.TestLogger, action string) lager.LogFormat {
 	for _, l := range logger.Logs() {
 		if strings.HasSuffix(l.Message, "."+action) {
 			return l
+		}
+	}
+	Fail("no log line " + action)
+	return lager.LogFormat{}
+}
+
+func findLastLog(logger *lagertest.TestLogger, action string) lager.LogFormat {
+	logs := logger.Logs()
+	for i := len(logs) - 1; i >= 0; i-- {
+		if strings.HasSuffix(logs[i].Message, "."+action) {
+			return logs[i]
 		}
 	}
 	Fail("no log line " + action)

@@ -1,6 +1,7 @@
 // Package mcpservertest is test support for the MCP runners, in the spirit
 // of net/http/httptest: a throwaway PKI for mTLS between a copilot and a
-// pilot, a gRPC server on 127.0.0.1, and a reader for Prometheus metrics.
+// pilot, a gRPC server on 127.0.0.1, a TCP proxy that can turn into a black
+// hole (for keepalive tests), and a reader for Prometheus metrics.
 // Only tests import it; its helpers are not hardened for production use.
 package mcpservertest
 
