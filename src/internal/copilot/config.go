@@ -9,6 +9,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
 	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
@@ -46,6 +47,8 @@ type MCPConfig struct {
 	// TLS is the server certificate; pilots must present one signed by its
 	// CA. Empty means plaintext, allowed only on loopback.
 	TLS tlsconfig.Files `json:"tls"`
+	// GRPC holds message size limits and keepalives.
+	GRPC mcpserver.GRPCConfig `json:"grpc"`
 }
 
 // MeshConfig tunes compilation.
@@ -105,6 +108,7 @@ func (c Config) WithDefaults() Config {
 	if c.MCP.ListenAddress == "" {
 		c.MCP.ListenAddress = DefaultMCPAddress
 	}
+	c.MCP.GRPC = c.MCP.GRPC.WithDefaults()
 	if c.Mesh.GatewayHTTPPort == 0 {
 		c.Mesh.GatewayHTTPPort = DefaultGatewayHTTPPort
 	}
@@ -136,6 +140,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("nats: %w", err))
 	}
 	errs = append(errs, tlsconfig.ValidateEndpoint("mcp.tls", c.MCP.TLS, c.MCP.ListenAddress))
+	if err := c.MCP.GRPC.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("mcp.grpc: %w", err))
+	}
 	for field, port := range map[string]uint32{"gateway_http_port": c.Mesh.GatewayHTTPPort, "gateway_https_port": c.Mesh.GatewayHTTPSPort} {
 		if port > maxPort {
 			errs = append(errs, fmt.Errorf("mesh.%s: %d is not a port", field, port))

@@ -44,7 +44,7 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 		cfg:          cfg,
 		logger:       logger,
 		registry:     registry,
-		mcp:          mcpserver.New(logger, registry),
+		mcp:          mcpserver.New(logger, registry, mcpserver.WithGRPCConfig(cfg.MCP.GRPC)),
 		debouncer:    debounce.New(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
 		routesSynced: make(chan struct{}),
 		published:    make(chan struct{}),
@@ -156,7 +156,7 @@ func (c *Copilot) build() {
 }
 
 func (c *Copilot) grpcServer() (*grpc.Server, error) {
-	var opts []grpc.ServerOption
+	opts := mcpserver.GRPCServerOptions(c.cfg.MCP.GRPC)
 	if c.cfg.MCP.TLS.Enabled() {
 		tc, err := tlsconfig.Server(c.cfg.MCP.TLS)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	networking "istio.io/api/networking/v1alpha3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 )
 
 // buildClusters builds every referenced cluster and its endpoints.
@@ -30,7 +32,8 @@ func (t *translation) buildClusters() {
 
 // endpoints selects the ServiceEntry endpoints a subset's labels match, on
 // the endpoint port mapped to the service port (the service port number
-// itself when the endpoint maps none, as Istio does).
+// itself when the endpoint maps none, as Istio does, unless it registered
+// only a TLS port), with its TLS port and SAN (mesh.TLSProxyPortName).
 func (t *translation) endpoints(ref clusterRef, se *networking.ServiceEntry, rule *networking.DestinationRule) []Endpoint {
 	name := ClusterName(ref.port, ref.subset, ref.host)
 	if se == nil {
@@ -52,11 +55,22 @@ func (t *translation) endpoints(ref clusterRef, se *networking.ServiceEntry, rul
 		if !labelsMatch(we.GetLabels(), selector) {
 			continue
 		}
+		tlsPort := we.GetPorts()[mesh.TLSProxyPortName]
+		if tlsPort != 0 && we.GetServiceAccount() == "" {
+			// Without a SAN to verify, TLS would prove nothing about which
+			// instance answers (route integrity): use the plain port.
+			t.errs = append(t.errs, fmt.Errorf("cluster %s: endpoint %s has tls_port %d but no SAN (server_cert_domain_san) to verify; it is reached on its plain port", name, we.GetAddress(), tlsPort))
+			tlsPort = 0
+		}
 		port, mapped := we.GetPorts()[sp.GetName()]
-		if !mapped {
+		switch {
+		case mapped:
+		case tlsPort != 0:
+			port = 0 // registered TLS only: no plaintext port
+		default:
 			port = sp.GetNumber()
 		}
-		out = append(out, Endpoint{Address: we.GetAddress(), Port: port})
+		out = append(out, Endpoint{Address: we.GetAddress(), Port: port, TLSPort: tlsPort, SAN: we.GetServiceAccount()})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Address != out[j].Address {

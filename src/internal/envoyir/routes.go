@@ -1,6 +1,7 @@
 package envoyir
 
 import (
+	"fmt"
 	"sort"
 
 	networking "istio.io/api/networking/v1alpha3"
@@ -20,8 +21,9 @@ func (t *translation) virtualHost(r mesh.Resource, host string, httpRoutes []*ne
 		if !ok {
 			continue
 		}
+		policy := t.routePolicy(r, hr)
 		for _, m := range matches {
-			m.Name, m.Clusters = hr.GetName(), clusters
+			m.Name, m.Clusters, m.Policy = hr.GetName(), clusters, policy
 			vhost.Routes = append(vhost.Routes, m)
 		}
 	}
@@ -41,27 +43,50 @@ func (t *translation) servicePorts(host string) []uint32 {
 	return ports
 }
 
-// pathMatches turns an HTTPRoute's URI matches into IR routes; no match
-// means every path.
+// pathMatches turns an HTTPRoute's matches (URI and exact headers) into IR
+// routes; no match means every path.
 func (t *translation) pathMatches(r mesh.Resource, index int, hr *networking.HTTPRoute) ([]Route, bool) {
 	if len(hr.GetMatch()) == 0 {
 		return []Route{{PathPrefix: "/"}}, true
 	}
 	var routes []Route
 	for _, m := range hr.GetMatch() {
-		switch uri := m.GetUri().GetMatchType().(type) {
-		case nil:
-			routes = append(routes, Route{PathPrefix: "/"})
-		case *networking.StringMatch_Exact:
-			routes = append(routes, Route{PathExact: uri.Exact})
-		case *networking.StringMatch_Prefix:
-			routes = append(routes, Route{PathPrefix: uri.Prefix})
-		default:
-			t.fail(r, "http[%d] %q: only exact and prefix URI matches are supported", index, hr.GetName())
+		route, problem := matchRoute(m)
+		if problem != "" {
+			t.fail(r, "http[%d] %q: %s", index, hr.GetName(), problem)
 			return nil, false
 		}
+		routes = append(routes, route)
 	}
 	return routes, true
+}
+
+// matchRoute translates one match, or says why it cannot.
+func matchRoute(m *networking.HTTPMatchRequest) (Route, string) {
+	var route Route
+	switch uri := m.GetUri().GetMatchType().(type) {
+	case nil:
+		route.PathPrefix = "/"
+	case *networking.StringMatch_Exact:
+		route.PathExact = uri.Exact
+	case *networking.StringMatch_Prefix:
+		route.PathPrefix = uri.Prefix
+	default:
+		return Route{}, "only exact and prefix URI matches are supported"
+	}
+	names := make([]string, 0, len(m.GetHeaders()))
+	for name := range m.GetHeaders() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		exact, ok := m.GetHeaders()[name].GetMatchType().(*networking.StringMatch_Exact)
+		if !ok {
+			return Route{}, fmt.Sprintf("header %q: only exact header matches are supported", name)
+		}
+		route.Headers = append(route.Headers, HeaderMatch{Name: name, Exact: exact.Exact})
+	}
+	return route, ""
 }
 
 // weightedClusters resolves an HTTPRoute's destinations to clusters.

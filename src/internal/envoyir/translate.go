@@ -24,7 +24,7 @@ type clusterRef struct {
 type translation struct {
 	services  map[string]*networking.ServiceEntry    // by host
 	rules     map[string]*networking.DestinationRule // by host
-	listeners map[string]map[uint32]*HTTPListener    // by gateway key, then port
+	listeners map[string]map[uint32]*gatewayPort     // by gateway key, then port
 	ir        IR
 	clusters  map[clusterRef]bool
 	errs      []error
@@ -36,7 +36,7 @@ func Translate(cfg mesh.Config) (IR, []error) {
 	t := &translation{
 		services:  map[string]*networking.ServiceEntry{},
 		rules:     map[string]*networking.DestinationRule{},
-		listeners: map[string]map[uint32]*HTTPListener{},
+		listeners: map[string]map[uint32]*gatewayPort{},
 		clusters:  map[clusterRef]bool{},
 	}
 	t.indexServices(cfg.Of(mesh.KindServiceEntry))
@@ -78,22 +78,6 @@ func (t *translation) indexRules(resources []mesh.Resource) {
 	}
 }
 
-func (t *translation) indexGateways(resources []mesh.Resource) {
-	for _, r := range resources {
-		gw := r.Spec.(*networking.Gateway)
-		ports := map[uint32]*HTTPListener{}
-		for _, server := range gw.GetServers() {
-			port := server.GetPort()
-			if port.GetProtocol() != "HTTP" {
-				t.fail(r, "server %q: protocol %q is not served yet; only HTTP", port.GetName(), port.GetProtocol())
-				continue
-			}
-			ports[port.GetNumber()] = &HTTPListener{Port: port.GetNumber()}
-		}
-		t.listeners[r.Key()] = ports
-	}
-}
-
 func (t *translation) addVirtualService(r mesh.Resource) {
 	vs := r.Spec.(*networking.VirtualService)
 	gateways := vs.GetGateways()
@@ -111,9 +95,7 @@ func (t *translation) addVirtualService(r mesh.Resource) {
 	}
 }
 
-// bind attaches a virtual host to the mesh or to every listener of a
-// gateway. A host already bound there by another VirtualService keeps its
-// first binding (objects arrive sorted by key), and the clash is reported.
+// bind attaches a virtual host to the mesh or to a gateway's servers.
 func (t *translation) bind(r mesh.Resource, gateway string, vhost VirtualHost) {
 	if gateway == meshGateway {
 		if containsHost(t.ir.MeshHosts, vhost.Name) {
@@ -127,31 +109,7 @@ func (t *translation) bind(r mesh.Resource, gateway string, vhost VirtualHost) {
 	if !strings.Contains(key, "/") {
 		key = r.Namespace + "/" + gateway
 	}
-	ports, ok := t.listeners[key]
-	if !ok {
-		t.fail(r, "gateway %s does not exist", key)
-		return
-	}
-	for _, l := range ports {
-		if containsHost(l.VirtualHosts, vhost.Name) {
-			t.fail(r, "host %s is already bound to gateway %s by another VirtualService", vhost.Name, key)
-			continue
-		}
-		l.VirtualHosts = append(l.VirtualHosts, vhost)
-	}
-}
-
-func (t *translation) collectListeners() {
-	for _, ports := range t.listeners {
-		for _, l := range ports {
-			sortHosts(l.VirtualHosts)
-			t.ir.GatewayListeners = append(t.ir.GatewayListeners, *l)
-		}
-	}
-	sort.Slice(t.ir.GatewayListeners, func(i, j int) bool {
-		return t.ir.GatewayListeners[i].Port < t.ir.GatewayListeners[j].Port
-	})
-	sortHosts(t.ir.MeshHosts)
+	t.bindGateway(r, key, vhost)
 }
 
 func sortHosts(hosts []VirtualHost) {

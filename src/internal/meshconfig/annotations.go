@@ -2,7 +2,6 @@ package meshconfig
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -231,11 +230,16 @@ func (p *policyParser) canary() {
 	p.policy.CanaryHeader, p.policy.CanaryValue, p.policy.CanaryApp = name, value, strings.TrimSpace(app)
 }
 
-// validHeaderName accepts HTTP token characters, and refuses pseudo-headers
-// and Host, which routing already uses.
+// validHeaderName accepts lower-case HTTP token characters (RFC 9110
+// tchar), and refuses Host, which routing already uses.
 func validHeaderName(name string) bool {
-	if name == "host" || strings.HasPrefix(name, ":") {
+	if name == "host" {
 		return false
 	}
-	return http.CanonicalHeaderKey(name) != "" && !strings.ContainsAny(name, " \t\"(),/:;<=>?@[\\]{}")
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return false
+		}
+	}
+	return true
 }

@@ -8,10 +8,6 @@ import (
 	"regexp"
 )
 
-// TLSProxyPortName names an endpoint's TLS port (gorouter's `tls_port`: the
-// container's Envoy proxy) in a ServiceEntry endpoint's ports.
-const TLSProxyPortName = "tls-proxy"
-
 // FrontendCertificate is an operator's certificate for the gateway: Name
 // finds its key pair on the gateway (credentialName, served by SDS), Hosts
 // are its DNS SANs.

@@ -23,17 +23,21 @@ func virtualService(routes []routingtable.Route, internal bool) (*networking.Vir
 	for _, r := range routes {
 		policy, problems := policyFor(r)
 		errs = append(errs, problems...)
+		route := httpRoute(r)
+		policy.apply(route)
 		if canary := policy.canaryRoute(r); canary != nil {
 			vs.Http = append(vs.Http, canary)
 		}
-		route := httpRoute(r)
-		policy.apply(route)
 		vs.Http = append(vs.Http, route)
-		if key, value := policy.rateLimitAnnotation(r); key != "" {
+		if limit := policy.rateLimit(); limit != "" {
 			if annotations == nil {
 				annotations = map[string]string{}
 			}
-			annotations[key] = value
+			for _, hr := range vs.Http {
+				if hr.Name == route.Name || hr.Name == route.Name+canarySuffix {
+					annotations[mesh.RateLimitAnnotationPrefix+hr.Name] = limit
+				}
+			}
 		}
 	}
 	return vs, annotations, errs
@@ -160,7 +164,7 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 
 // workloadEntry is one endpoint of a destination: its plain port under the
 // destination's port name, its container proxy's TLS port under
-// TLSProxyPortName, and the identity its certificate presents (gorouter's
+// mesh.TLSProxyPortName, and the identity its certificate presents (gorouter's
 // server_cert_domain_san, the instance GUID) as the workload's service
 // account (ADR 7).
 func workloadEntry(e source.Endpoint, d routingtable.Destination) *networking.WorkloadEntry {
@@ -171,7 +175,7 @@ func workloadEntry(e source.Endpoint, d routingtable.Destination) *networking.Wo
 		ServiceAccount: e.ServerCertDomainSAN,
 	}
 	if e.TLSPort != 0 {
-		we.Ports[TLSProxyPortName] = e.TLSPort
+		we.Ports[mesh.TLSProxyPortName] = e.TLSPort
 	}
 	return we
 }

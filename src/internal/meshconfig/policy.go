@@ -10,11 +10,8 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/routingtable"
 )
 
-// RateLimitAnnotationPrefix keys a VirtualService annotation that carries
-// one HTTP route's local rate limit, `local-rate-limit.mesh.cloudfoundry.org/<route name>`:
-// Istio's API has no field for it (istiod ignores it; cf-mesh's pilot
-// builds Envoy's local rate limit from it).
-const RateLimitAnnotationPrefix = "local-rate-limit.mesh.cloudfoundry.org/"
+// canarySuffix names a route's canary HTTP route.
+const canarySuffix = "-canary"
 
 // routePolicy is one route's parsed annotations plus the VirtualService
 // metadata they add.
@@ -92,7 +89,7 @@ func (p routePolicy) canaryRoute(r routingtable.Route) *networking.HTTPRoute {
 		}
 	}
 	route := &networking.HTTPRoute{
-		Name:  routeName(r) + "-canary",
+		Name:  routeName(r) + canarySuffix,
 		Match: matches,
 		Route: []*networking.HTTPRouteDestination{{
 			Destination: &networking.Destination{Host: r.Host, Subset: p.canaryKey, Port: &networking.PortSelector{Number: port}},
@@ -103,14 +100,15 @@ func (p routePolicy) canaryRoute(r routingtable.Route) *networking.HTTPRoute {
 	return route
 }
 
-// rateLimitAnnotation is the VirtualService annotation for the route's
-// local rate limit, or "" when it has none.
-func (p routePolicy) rateLimitAnnotation(r routingtable.Route) (key, value string) {
+// rateLimit is the route's local rate limit as the VirtualService
+// annotation value (`<n>/<unit>`), or "" when it has none. Its canary route
+// gets the same limit.
+func (p routePolicy) rateLimit() string {
 	if p.RateLimit == 0 {
-		return "", ""
+		return ""
 	}
 	unit := map[time.Duration]string{time.Second: "s", time.Minute: "m", time.Hour: "h"}[p.RateLimitPer]
-	return RateLimitAnnotationPrefix + routeName(r), fmt.Sprintf("%d/%s", p.RateLimit, unit)
+	return fmt.Sprintf("%d/%s", p.RateLimit, unit)
 }
 
 func optionalDuration(d time.Duration) *durationpb.Duration {

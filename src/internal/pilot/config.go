@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
 // Config is the pilot's configuration file, rendered as JSON by the pilot
@@ -42,6 +44,69 @@ type GatewayConfig struct {
 	BindAddress string `json:"bind_address"`
 	// ConnectTimeout is the upstream connect timeout; default 1s.
 	ConnectTimeout jsonduration.Duration `json:"connect_timeout"`
+	// RequestTimeout is a route's timeout unless its annotations set one;
+	// default 900s (gorouter's request_timeout_in_seconds).
+	RequestTimeout jsonduration.Duration `json:"request_timeout"`
+	// SecretsDirectory is where the gateway job renders its SDS files;
+	// default /var/vcap/jobs/gateway/config/sds (ADR 10).
+	SecretsDirectory string `json:"secrets_directory"`
+	// UpstreamClientSecret and UpstreamCASecret name the SDS files of the
+	// client certificate gateways present to container proxies and of the
+	// instance identity CA that verifies them; defaults upstream-client and
+	// instance-identity-ca.
+	UpstreamClientSecret string `json:"upstream_client_secret"`
+	UpstreamCASecret     string `json:"upstream_ca_secret"`
+	// AccessLogPath receives one JSON line per request; default stdout.
+	AccessLogPath string `json:"access_log_path"`
+	// Tracing turns on tracing to the gateway bootstrap's collector.
+	Tracing TracingConfig `json:"tracing"`
+}
+
+// TracingConfig names the collector cluster the gateway's bootstrap
+// defines; tracing is off without one.
+type TracingConfig struct {
+	// Provider is zipkin (default) or opentelemetry.
+	Provider string `json:"provider"`
+	// CollectorCluster is the bootstrap's static cluster for the collector.
+	CollectorCluster string `json:"collector_cluster"`
+	// SamplingPercent of requests start a trace; default 1.
+	SamplingPercent float64 `json:"sampling_percent"`
+}
+
+// translationOptions are the xDS options the configuration describes.
+func (g GatewayConfig) translationOptions() xdsresources.Options {
+	return xdsresources.Options{
+		GatewayBindAddress:   g.BindAddress,
+		ConnectTimeout:       g.ConnectTimeout.Std(),
+		RequestTimeout:       g.RequestTimeout.Std(),
+		SecretsDirectory:     g.SecretsDirectory,
+		UpstreamClientSecret: g.UpstreamClientSecret,
+		UpstreamCASecret:     g.UpstreamCASecret,
+		AccessLogPath:        g.AccessLogPath,
+		Tracing: xdsresources.Tracing{
+			Provider: g.Tracing.Provider, CollectorCluster: g.Tracing.CollectorCluster, SamplingPercent: g.Tracing.SamplingPercent,
+		},
+	}.WithDefaults()
+}
+
+// validate reports every problem of the gateway settings.
+func (g GatewayConfig) validate() error {
+	var errs []error
+	if g.ConnectTimeout < 0 || g.RequestTimeout < 0 {
+		errs = append(errs, errors.New("gateway: connect_timeout and request_timeout must not be negative"))
+	}
+	switch g.Tracing.Provider {
+	case "", "zipkin", "opentelemetry":
+	default:
+		errs = append(errs, fmt.Errorf("gateway.tracing.provider: %q is neither zipkin nor opentelemetry", g.Tracing.Provider))
+	}
+	if g.Tracing.SamplingPercent < 0 || g.Tracing.SamplingPercent > 100 {
+		errs = append(errs, fmt.Errorf("gateway.tracing.sampling_percent: %v is not a percentage", g.Tracing.SamplingPercent))
+	}
+	if g.SecretsDirectory != "" && !filepath.IsAbs(g.SecretsDirectory) {
+		errs = append(errs, fmt.Errorf("gateway.secrets_directory: %q must be an absolute path", g.SecretsDirectory))
+	}
+	return errors.Join(errs...)
 }
 
 // Defaults.
@@ -79,6 +144,6 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, tlsconfig.ValidateEndpoint("copilot_tls", c.CopilotTLS, c.Copilot.Addresses...))
 	errs = append(errs, tlsconfig.ValidateEndpoint("xds.tls", c.XDS.TLS, c.XDS.ListenAddress))
-	errs = append(errs, c.ProcessConfig.Validate())
+	errs = append(errs, c.ProcessConfig.Validate(), c.Gateway.validate())
 	return errors.Join(errs...)
 }

@@ -28,12 +28,9 @@ func newTranslator(cfg Config, xds *xdsserver.Server, logger lager.Logger, reg p
 	f := promauto.With(reg)
 	logger = logger.Session("translator")
 	return &translator{
-		xds: xds,
-		options: xdsresources.Options{
-			GatewayBindAddress:   cfg.Gateway.BindAddress,
-			ConnectTimeoutMillis: cfg.Gateway.ConnectTimeout.Std().Milliseconds(),
-		},
-		logger: logger,
+		xds:     xds,
+		options: cfg.Gateway.translationOptions(),
+		logger:  logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name: "cfmesh_pilot_translation_duration_seconds", Help: "Time to translate mesh config into xDS resources and update the caches.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
@@ -56,5 +53,5 @@ func (t *translator) translate(cfg mesh.Config) {
 		return
 	}
 	t.duration.Observe(time.Since(start).Seconds())
-	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.Clusters), "took": time.Since(start).String()})
+	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.GatewayClusters), "took": time.Since(start).String()})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -18,12 +19,29 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
+// loadIR reads an input in envoyir's golden output format: the IR and the
+// problems envoyir reported building it.
 func loadIR(path string) envoyir.IR {
 	data, err := os.ReadFile(path)
 	Expect(err).NotTo(HaveOccurred())
-	var ir envoyir.IR
-	Expect(yaml.UnmarshalStrict(data, &ir)).To(Succeed())
-	return ir
+	var in struct {
+		IR     envoyir.IR `json:"ir"`
+		Errors []string   `json:"errors"`
+	}
+	Expect(yaml.UnmarshalStrict(data, &in)).To(Succeed())
+	return in.IR
+}
+
+// loadOptions reads testdata/in/<case>.options.yaml when a case has one.
+func loadOptions(input string) xdsresources.Options {
+	var opts xdsresources.Options
+	data, err := os.ReadFile(strings.TrimSuffix(input, ".yaml") + ".options.yaml")
+	if os.IsNotExist(err) {
+		return opts
+	}
+	Expect(err).NotTo(HaveOccurred())
+	Expect(yaml.UnmarshalStrict(data, &opts)).To(Succeed())
+	return opts
 }
 
 // renderSection writes one cache's resources, sorted by name, as YAML.
@@ -51,8 +69,10 @@ func render(res xdsresources.Resources) []byte {
 	renderSection(&out, "gateway_listeners", res.GatewayListeners)
 	renderSection(&out, "mesh_listeners", res.MeshListeners)
 	renderSection(&out, "routes", res.Routes)
-	renderSection(&out, "clusters", res.Clusters)
-	renderSection(&out, "endpoints", res.Endpoints)
+	renderSection(&out, "gateway_clusters", res.GatewayClusters)
+	renderSection(&out, "mesh_clusters", res.MeshClusters)
+	renderSection(&out, "gateway_endpoints", res.GatewayEndpoints)
+	renderSection(&out, "mesh_endpoints", res.MeshEndpoints)
 	return out.Bytes()
 }
 
@@ -62,8 +82,11 @@ var _ = Describe("Translate (golden files)", func() {
 		panic(err)
 	}
 	for _, input := range inputs {
+		if strings.HasSuffix(input, ".options.yaml") {
+			continue
+		}
 		It("translates "+filepath.Base(input), func() {
-			res, errs := xdsresources.Translate(loadIR(input), xdsresources.Options{})
+			res, errs := xdsresources.Translate(loadIR(input), loadOptions(input))
 			Expect(errs).To(BeEmpty())
 			Expect(golden.Compare(golden.OutputFor(input, ".yaml"), render(res))).To(Succeed())
 			expectConsistent(res)

@@ -5,10 +5,9 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
-	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/wrapperspb"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 )
@@ -16,16 +15,13 @@ import (
 // Well-known Envoy extension names.
 const (
 	httpConnectionManagerFilter = "envoy.filters.network.http_connection_manager"
+	tlsInspectorFilter          = "envoy.filters.listener.tls_inspector"
+	tlsTransportSocket          = "envoy.transport_sockets.tls"
 )
 
 // GatewayListenerName is Istio's gateway listener name, `<bind>_<port>`.
 func GatewayListenerName(bind string, port uint32) string {
 	return fmt.Sprintf("%s_%d", bind, port)
-}
-
-// GatewayRouteName is Istio's gateway HTTP route configuration name.
-func GatewayRouteName(port uint32) string {
-	return fmt.Sprintf("http.%d", port)
 }
 
 // MeshRouteName is the route configuration a mesh client's listener for
@@ -34,30 +30,80 @@ func MeshRouteName(host string, port uint32) string {
 	return fmt.Sprintf("outbound|%d||%s", port, host)
 }
 
-func gatewayListener(l envoyir.HTTPListener, opts Options) (*listenerv3.Listener, error) {
+// gatewayListener serves one gateway port: one filter chain for plain HTTP,
+// or one per HTTPS server, chosen by SNI and presenting that server's
+// certificate from its SDS file.
+func gatewayListener(l envoyir.GatewayListener, opts Options) (*listenerv3.Listener, error) {
 	name := GatewayListenerName(opts.GatewayBindAddress, l.Port)
-	hcm, err := anypb.New(&hcmv3.HttpConnectionManager{
-		StatPrefix:        "outbound_" + name,
-		CodecType:         hcmv3.HttpConnectionManager_AUTO,
-		RouteSpecifier:    rds(GatewayRouteName(l.Port)),
-		HttpFilters:       []*hcmv3.HttpFilter{routerFilter},
-		StripPortMode:     &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
-		UseRemoteAddress:  wrapperspb.Bool(true),
-		GenerateRequestId: wrapperspb.Bool(true),
-	})
+	out := &listenerv3.Listener{Name: name, Address: socketAddress(opts.GatewayBindAddress, l.Port)}
+	for _, s := range l.Servers {
+		chain, err := gatewayFilterChain(s, "outbound_"+name, opts)
+		if err != nil {
+			return nil, err
+		}
+		out.FilterChains = append(out.FilterChains, chain)
+	}
+	if len(l.Servers) > 0 && l.Servers[0].TLS != nil {
+		inspector, err := toAny(&tlsinspectorv3.TlsInspector{})
+		if err != nil {
+			return nil, err
+		}
+		out.ListenerFilters = []*listenerv3.ListenerFilter{{
+			Name:       tlsInspectorFilter,
+			ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: inspector},
+		}}
+	}
+	return out, nil
+}
+
+func gatewayFilterChain(s envoyir.GatewayServer, statPrefix string, opts Options) (*listenerv3.FilterChain, error) {
+	hcm, err := toAny(gatewayConnectionManager(s.RouteName, statPrefix, opts))
 	if err != nil {
 		return nil, err
 	}
-	return &listenerv3.Listener{
-		Name:    name,
-		Address: socketAddress(opts.GatewayBindAddress, l.Port),
-		FilterChains: []*listenerv3.FilterChain{{
-			Filters: []*listenerv3.Filter{{
-				Name:       httpConnectionManagerFilter,
-				ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: hcm},
-			}},
+	chain := &listenerv3.FilterChain{
+		Name: s.RouteName,
+		Filters: []*listenerv3.Filter{{
+			Name:       httpConnectionManagerFilter,
+			ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: hcm},
 		}},
-	}, nil
+	}
+	if s.TLS == nil {
+		return chain, nil
+	}
+	downstream, err := toAny(&tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
+		TlsParams:                      &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2},
+		TlsCertificateSdsSecretConfigs: []*tlsv3.SdsSecretConfig{fileSecret(s.TLS.SecretName, opts)},
+		AlpnProtocols:                  []string{"h2", "http/1.1"},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	chain.FilterChainMatch = &listenerv3.FilterChainMatch{ServerNames: s.TLS.ServerNames}
+	chain.TransportSocket = &corev3.TransportSocket{
+		Name:       tlsTransportSocket,
+		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: downstream},
+	}
+	return chain, nil
+}
+
+// gatewayConnectionManager is the edge's HTTP connection manager: Envoy
+// adds x-forwarded-for and x-forwarded-proto as gorouter does, generates an
+// x-request-id, passes trace headers through, upgrades websockets, logs
+// every request and, when configured, traces.
+func gatewayConnectionManager(routeName, statPrefix string, opts Options) *hcmv3.HttpConnectionManager {
+	return &hcmv3.HttpConnectionManager{
+		StatPrefix:        statPrefix,
+		CodecType:         hcmv3.HttpConnectionManager_AUTO,
+		RouteSpecifier:    rds(routeName),
+		HttpFilters:       []*hcmv3.HttpFilter{faultFilter, localRateLimitFilter, routerFilter},
+		StripPortMode:     &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
+		UseRemoteAddress:  boolValue(true),
+		GenerateRequestId: boolValue(true),
+		UpgradeConfigs:    []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}},
+		AccessLog:         accessLogs(opts),
+		Tracing:           tracing(opts.Tracing),
+	}
 }
 
 // meshListeners are the API listeners a proxyless gRPC client asks for when
@@ -82,11 +128,13 @@ func meshListeners(h envoyir.VirtualHost) ([]*listenerv3.Listener, error) {
 	return listeners, nil
 }
 
+// apiListener carries only the HTTP filters gRPC implements (fault and
+// router): gRPC refuses a listener with a filter it does not know.
 func apiListener(name, routeName string) (*listenerv3.Listener, error) {
-	hcm, err := anypb.New(&hcmv3.HttpConnectionManager{
+	hcm, err := toAny(&hcmv3.HttpConnectionManager{
 		StatPrefix:     name,
 		RouteSpecifier: rds(routeName),
-		HttpFilters:    []*hcmv3.HttpFilter{routerFilter},
+		HttpFilters:    []*hcmv3.HttpFilter{faultFilter, routerFilter},
 	})
 	if err != nil {
 		return nil, err
@@ -118,19 +166,6 @@ func adsConfigSource() *corev3.ConfigSource {
 		ResourceApiVersion:    corev3.ApiVersion_V3,
 		ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}},
 	}
-}
-
-// routerFilter is the HTTP router, the last (here only) HTTP filter.
-var routerFilter = &hcmv3.HttpFilter{
-	Name:       "envoy.filters.http.router",
-	ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: routerConfig()},
-}
-
-// routerConfig packs the empty Router config; an empty generated message
-// always marshals, so there is no error to return.
-func routerConfig() *anypb.Any {
-	a, _ := anypb.New(&routerv3.Router{})
-	return a
 }
 
 func socketAddress(address string, port uint32) *corev3.Address {

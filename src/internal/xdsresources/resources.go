@@ -2,6 +2,7 @@ package xdsresources
 
 import (
 	"fmt"
+	"time"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -13,38 +14,84 @@ import (
 )
 
 // Resources is everything the pilot serves, by cache. Maps are keyed by
-// resource name.
+// resource name. Route configuration names never overlap between classes
+// (`http.80` vs `outbound|8080||host`), so they share one map; clusters and
+// endpoints share names but not content (gateways speak TLS to container
+// proxies, gRPC clients do not), so each class has its own.
 type Resources struct {
-	// GatewayListeners go to ingress gateways only.
 	GatewayListeners map[string]*listenerv3.Listener
-	// MeshListeners go to mesh clients only.
-	MeshListeners map[string]*listenerv3.Listener
-	// Routes, Clusters and Endpoints are shared by every class.
-	Routes    map[string]*routev3.RouteConfiguration
-	Clusters  map[string]*clusterv3.Cluster
-	Endpoints map[string]*endpointv3.ClusterLoadAssignment
+	MeshListeners    map[string]*listenerv3.Listener
+	Routes           map[string]*routev3.RouteConfiguration
+	GatewayClusters  map[string]*clusterv3.Cluster
+	MeshClusters     map[string]*clusterv3.Cluster
+	GatewayEndpoints map[string]*endpointv3.ClusterLoadAssignment
+	MeshEndpoints    map[string]*endpointv3.ClusterLoadAssignment
 }
 
-// Options tune the translation.
+// Options tune what gateways get. The zero value gives the defaults.
 type Options struct {
 	// GatewayBindAddress is the address gateway listeners bind to.
-	GatewayBindAddress string
-	// ConnectTimeoutMillis is the upstream connect timeout.
-	ConnectTimeoutMillis int64
+	GatewayBindAddress string `json:"bind_address,omitempty"`
+	// ConnectTimeout bounds an upstream connection attempt.
+	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"`
+	// RequestTimeout is a gateway route's timeout unless the route sets
+	// its own (gorouter's request_timeout_in_seconds, 900 by default).
+	RequestTimeout time.Duration `json:"request_timeout,omitempty"`
+	// SecretsDirectory is where the gateway job renders SDS files, one
+	// `<secret name>.yaml` per certificate (ADR 10).
+	SecretsDirectory string `json:"secrets_directory,omitempty"`
+	// UpstreamClientSecret is the client certificate gateways present to
+	// container proxies; UpstreamCASecret verifies them (the instance
+	// identity CA).
+	UpstreamClientSecret string `json:"upstream_client_secret,omitempty"`
+	UpstreamCASecret     string `json:"upstream_ca_secret,omitempty"`
+	// AccessLogPath receives one JSON line per request; "" means stdout.
+	AccessLogPath string `json:"access_log_path,omitempty"`
+	// Tracing turns on tracing when its collector cluster is set.
+	Tracing Tracing `json:"tracing,omitzero"`
 }
 
-// Defaults for Options.
+// Tracing sends spans to a collector the gateway's bootstrap defines as a
+// static cluster.
+type Tracing struct {
+	// Provider is "zipkin" or "opentelemetry".
+	Provider string `json:"provider,omitempty"`
+	// CollectorCluster names the bootstrap's collector cluster.
+	CollectorCluster string `json:"collector_cluster,omitempty"`
+	// SamplingPercent of requests get a new trace; default 1.
+	SamplingPercent float64 `json:"sampling_percent,omitempty"`
+}
+
+// Defaults.
 const (
 	DefaultGatewayBindAddress   = "0.0.0.0"
-	DefaultConnectTimeoutMillis = 1000
+	DefaultConnectTimeout       = time.Second
+	DefaultRequestTimeout       = 900 * time.Second
+	DefaultSecretsDirectory     = "/var/vcap/jobs/gateway/config/sds"
+	DefaultUpstreamClientSecret = "upstream-client"
+	DefaultUpstreamCASecret     = "instance-identity-ca"
+	DefaultTracingSampling      = 1.0
 )
 
-func (o Options) withDefaults() Options {
-	if o.GatewayBindAddress == "" {
-		o.GatewayBindAddress = DefaultGatewayBindAddress
+// WithDefaults fills empty fields.
+func (o Options) WithDefaults() Options {
+	set := func(field *string, def string) {
+		if *field == "" {
+			*field = def
+		}
 	}
-	if o.ConnectTimeoutMillis == 0 {
-		o.ConnectTimeoutMillis = DefaultConnectTimeoutMillis
+	set(&o.GatewayBindAddress, DefaultGatewayBindAddress)
+	set(&o.SecretsDirectory, DefaultSecretsDirectory)
+	set(&o.UpstreamClientSecret, DefaultUpstreamClientSecret)
+	set(&o.UpstreamCASecret, DefaultUpstreamCASecret)
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Tracing.CollectorCluster != "" && o.Tracing.SamplingPercent == 0 {
+		o.Tracing.SamplingPercent = DefaultTracingSampling
 	}
 	return o
 }
@@ -58,19 +105,23 @@ type validatable interface {
 // Translate builds the resources of every class from the IR. Resources that
 // fail validation are left out and reported.
 func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
-	opts = opts.withDefaults()
+	opts = opts.WithDefaults()
 	res := Resources{
 		GatewayListeners: map[string]*listenerv3.Listener{},
 		MeshListeners:    map[string]*listenerv3.Listener{},
 		Routes:           map[string]*routev3.RouteConfiguration{},
-		Clusters:         map[string]*clusterv3.Cluster{},
-		Endpoints:        map[string]*endpointv3.ClusterLoadAssignment{},
+		GatewayClusters:  map[string]*clusterv3.Cluster{},
+		MeshClusters:     map[string]*clusterv3.Cluster{},
+		GatewayEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
+		MeshEndpoints:    map[string]*endpointv3.ClusterLoadAssignment{},
 	}
 	var errs []error
 	for _, l := range ir.GatewayListeners {
 		listener, err := gatewayListener(l, opts)
 		errs = addBuilt(res.GatewayListeners, listener, err, errs)
-		errs = addValid(res.Routes, gatewayRouteConfiguration(l), errs)
+		for _, s := range l.Servers {
+			errs = addValid(res.Routes, gatewayRouteConfiguration(s, l.Port, opts), errs)
+		}
 	}
 	for _, h := range ir.MeshHosts {
 		listeners, err := meshListeners(h)
@@ -85,11 +136,14 @@ func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
 		}
 	}
 	for _, c := range ir.Clusters {
-		built, err := cluster(c, opts)
-		errs = addBuilt(res.Clusters, built, err, errs)
+		gateway, err := gatewayCluster(c, opts)
+		errs = addBuilt(res.GatewayClusters, gateway, err, errs)
+		mesh, err := meshCluster(c, opts)
+		errs = addBuilt(res.MeshClusters, mesh, err, errs)
 	}
 	for _, la := range ir.LoadAssignments {
-		errs = addValid(res.Endpoints, loadAssignment(la), errs)
+		errs = addValid(res.GatewayEndpoints, gatewayLoadAssignment(la), errs)
+		errs = addValid(res.MeshEndpoints, meshLoadAssignment(la), errs)
 	}
 	return res, errs
 }

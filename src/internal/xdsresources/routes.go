@@ -2,23 +2,27 @@ package xdsresources
 
 import (
 	"fmt"
+	"strings"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 )
 
-// gatewayRouteConfiguration holds one virtual host per route host. A request
-// for a host no route serves matches no virtual host, and Envoy answers 404,
-// as gorouter does for an unknown route.
-func gatewayRouteConfiguration(l envoyir.HTTPListener) *routev3.RouteConfiguration {
-	rc := &routev3.RouteConfiguration{
-		Name:             GatewayRouteName(l.Port),
-		ValidateClusters: wrapperspb.Bool(false),
-	}
-	for _, h := range l.VirtualHosts {
-		rc.VirtualHosts = append(rc.VirtualHosts, virtualHost(fmt.Sprintf("%s:%d", h.Name, l.Port), []string{h.Name}, h.Routes))
+// gatewayRouteConfiguration holds one virtual host per route host of a
+// gateway server. A request for a host no route serves matches no virtual
+// host, and Envoy answers 404, as gorouter does for an unknown route.
+func gatewayRouteConfiguration(s envoyir.GatewayServer, port uint32, opts Options) *routev3.RouteConfiguration {
+	rc := &routev3.RouteConfiguration{Name: s.RouteName, ValidateClusters: wrapperspb.Bool(false)}
+	for _, h := range s.VirtualHosts {
+		vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name}}
+		for _, r := range h.Routes {
+			vh.Routes = append(vh.Routes, gatewayRoute(r, opts))
+		}
+		rc.VirtualHosts = append(rc.VirtualHosts, vh)
 	}
 	return rc
 }
@@ -36,32 +40,70 @@ func meshRouteConfigurations(h envoyir.VirtualHost) []*routev3.RouteConfiguratio
 	var out []*routev3.RouteConfiguration
 	for _, port := range ports {
 		name := MeshRouteName(h.Name, port)
-		domains := []string{h.Name, fmt.Sprintf("%s:%d", h.Name, port)}
-		out = append(out, &routev3.RouteConfiguration{
-			Name:         name,
-			VirtualHosts: []*routev3.VirtualHost{virtualHost(name, domains, h.Routes)},
-		})
+		vh := &routev3.VirtualHost{Name: name, Domains: []string{h.Name, fmt.Sprintf("%s:%d", h.Name, port)}}
+		for _, r := range h.Routes {
+			vh.Routes = append(vh.Routes, meshRoute(r))
+		}
+		out = append(out, &routev3.RouteConfiguration{Name: name, VirtualHosts: []*routev3.VirtualHost{vh}})
 	}
 	return out
 }
 
-func virtualHost(name string, domains []string, routes []envoyir.Route) *routev3.VirtualHost {
-	vh := &routev3.VirtualHost{Name: name, Domains: domains}
-	for _, r := range routes {
-		vh.Routes = append(vh.Routes, &routev3.Route{
-			Name:   r.Name,
-			Match:  routeMatch(r),
-			Action: &routev3.Route_Route{Route: routeAction(r.Clusters)},
-		})
+// gatewayRoute applies the route's policy, or the gateway defaults: the
+// request timeout, and retrying a failed connection on another host (as
+// gorouter retries failed dials).
+func gatewayRoute(r envoyir.Route, opts Options) *routev3.Route {
+	action := routeAction(r.Clusters)
+	action.Timeout = durationpb.New(opts.RequestTimeout)
+	if t := r.Policy.Timeout.Std(); t > 0 {
+		action.Timeout = durationpb.New(t)
 	}
-	return vh
+	action.RetryPolicy = gatewayRetryPolicy(r.Policy.Retry)
+	route := baseRoute(r, action)
+	route.TypedPerFilterConfig = perFilterConfig(r.Policy, true)
+	return route
+}
+
+// meshRoute speaks what gRPC understands: a stream duration for the
+// timeout, retries on gRPC status codes, fault injection.
+func meshRoute(r envoyir.Route) *routev3.Route {
+	action := routeAction(r.Clusters)
+	if t := r.Policy.Timeout.Std(); t > 0 {
+		action.MaxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(t)}
+	}
+	if retry := r.Policy.Retry; retry != nil {
+		action.RetryPolicy = &routev3.RetryPolicy{
+			RetryOn:    grpcRetryOn(retry.RetryOn),
+			NumRetries: wrapperspb.UInt32(retry.Attempts),
+		}
+	}
+	route := baseRoute(r, action)
+	route.TypedPerFilterConfig = perFilterConfig(r.Policy, false)
+	return route
+}
+
+func baseRoute(r envoyir.Route, action *routev3.RouteAction) *routev3.Route {
+	return &routev3.Route{
+		Name:   r.Name,
+		Match:  routeMatch(r),
+		Action: &routev3.Route_Route{Route: action},
+	}
 }
 
 func routeMatch(r envoyir.Route) *routev3.RouteMatch {
+	m := &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: r.PathPrefix}}
 	if r.PathExact != "" {
-		return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: r.PathExact}}
+		m.PathSpecifier = &routev3.RouteMatch_Path{Path: r.PathExact}
 	}
-	return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: r.PathPrefix}}
+	for _, h := range r.Headers {
+		m.Headers = append(m.Headers, &routev3.HeaderMatcher{
+			Name: h.Name,
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+				MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Exact},
+			}},
+		})
+	}
+	return m
 }
 
 // routeAction names the cluster directly when there is one destination and
@@ -78,4 +120,57 @@ func routeAction(clusters []envoyir.WeightedCluster) *routev3.RouteAction {
 		})
 	}
 	return &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_WeightedClusters{WeightedClusters: wc}}
+}
+
+// Retry defaults. defaultRetryOn is Istio's when a route sets attempts
+// without conditions.
+const (
+	gatewayConnectRetryOn = "connect-failure,refused-stream"
+	gatewayConnectRetries = 2
+	defaultRetryOn        = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"
+)
+
+// gatewayRetryPolicy retries on another host than the one that failed.
+func gatewayRetryPolicy(retry *envoyir.RetryPolicy) *routev3.RetryPolicy {
+	p := &routev3.RetryPolicy{
+		RetryOn:                       gatewayConnectRetryOn,
+		NumRetries:                    wrapperspb.UInt32(gatewayConnectRetries),
+		RetryHostPredicate:            []*routev3.RetryPolicy_RetryHostPredicate{previousHostsPredicate},
+		HostSelectionRetryMaxAttempts: 3,
+	}
+	if retry != nil {
+		p.NumRetries = wrapperspb.UInt32(retry.Attempts)
+		p.RetryOn = retry.RetryOn
+		if p.RetryOn == "" {
+			p.RetryOn = defaultRetryOn
+		}
+		if d := retry.PerTryTimeout.Std(); d > 0 {
+			p.PerTryTimeout = durationpb.New(d)
+		}
+	}
+	return p
+}
+
+// grpcRetryOn keeps the conditions gRPC knows and maps HTTP-level ones to
+// UNAVAILABLE, the status gRPC gives a failed connection or reset stream.
+func grpcRetryOn(retryOn string) string {
+	if retryOn == "" {
+		retryOn = defaultRetryOn
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range strings.Split(retryOn, ",") {
+		switch c = strings.TrimSpace(c); c {
+		case "5xx", "gateway-error", "connect-failure", "reset", "refused-stream":
+			c = "unavailable"
+		case "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable":
+		default:
+			continue
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, ",")
 }

@@ -12,14 +12,17 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
-// caches holds one LinearCache per (class-specific) listener set and per
-// shared resource type.
+// caches holds one LinearCache per proxy class for listeners, clusters and
+// endpoints (their content differs by class), and one shared cache for
+// route configurations (their names differ by class).
 type caches struct {
 	gatewayListeners *cachev3.LinearCache
 	meshListeners    *cachev3.LinearCache
 	routes           *cachev3.LinearCache
-	clusters         *cachev3.LinearCache
-	endpoints        *cachev3.LinearCache
+	gatewayClusters  *cachev3.LinearCache
+	meshClusters     *cachev3.LinearCache
+	gatewayEndpoints *cachev3.LinearCache
+	meshEndpoints    *cachev3.LinearCache
 }
 
 func newCaches(versionPrefix string, logger log.Logger) caches {
@@ -30,22 +33,33 @@ func newCaches(versionPrefix string, logger log.Logger) caches {
 		gatewayListeners: linear(resourcev3.ListenerType),
 		meshListeners:    linear(resourcev3.ListenerType),
 		routes:           linear(resourcev3.RouteType),
-		clusters:         linear(resourcev3.ClusterType),
-		endpoints:        linear(resourcev3.EndpointType),
+		gatewayClusters:  linear(resourcev3.ClusterType),
+		meshClusters:     linear(resourcev3.ClusterType),
+		gatewayEndpoints: linear(resourcev3.EndpointType),
+		meshEndpoints:    linear(resourcev3.EndpointType),
 	}
 }
 
-func listenerKey(class xdsresources.Class) string {
-	return resourcev3.ListenerType + "/" + string(class)
+// classKey names a per-class cache.
+func classKey(typeURL string, class xdsresources.Class) string {
+	return typeURL + "/" + string(class)
+}
+
+// classTypes are the types whose cache depends on the proxy's class.
+var classTypes = map[string]bool{
+	resourcev3.ListenerType: true, resourcev3.ClusterType: true, resourcev3.EndpointType: true,
 }
 
 func (c caches) byKey() map[string]cachev3.Cache {
+	gateway, mesh := xdsresources.ClassGateway, xdsresources.ClassMesh
 	return map[string]cachev3.Cache{
-		listenerKey(xdsresources.ClassGateway): c.gatewayListeners,
-		listenerKey(xdsresources.ClassMesh):    c.meshListeners,
-		resourcev3.RouteType:                   c.routes,
-		resourcev3.ClusterType:                 c.clusters,
-		resourcev3.EndpointType:                c.endpoints,
+		classKey(resourcev3.ListenerType, gateway): c.gatewayListeners,
+		classKey(resourcev3.ListenerType, mesh):    c.meshListeners,
+		classKey(resourcev3.ClusterType, gateway):  c.gatewayClusters,
+		classKey(resourcev3.ClusterType, mesh):     c.meshClusters,
+		classKey(resourcev3.EndpointType, gateway): c.gatewayEndpoints,
+		classKey(resourcev3.EndpointType, mesh):    c.meshEndpoints,
+		resourcev3.RouteType:                       c.routes,
 	}
 }
 
@@ -78,8 +92,10 @@ func diff[T proto.Message](name string, cache *cachev3.LinearCache, have, want m
 // break order: what proxies use last comes last.
 func (c caches) changes(have, want xdsresources.Resources) []change {
 	return []change{
-		diff("endpoints", c.endpoints, have.Endpoints, want.Endpoints),
-		diff("clusters", c.clusters, have.Clusters, want.Clusters),
+		diff("gateway-endpoints", c.gatewayEndpoints, have.GatewayEndpoints, want.GatewayEndpoints),
+		diff("mesh-endpoints", c.meshEndpoints, have.MeshEndpoints, want.MeshEndpoints),
+		diff("gateway-clusters", c.gatewayClusters, have.GatewayClusters, want.GatewayClusters),
+		diff("mesh-clusters", c.meshClusters, have.MeshClusters, want.MeshClusters),
 		diff("routes", c.routes, have.Routes, want.Routes),
 		diff("gateway-listeners", c.gatewayListeners, have.GatewayListeners, want.GatewayListeners),
 		diff("mesh-listeners", c.meshListeners, have.MeshListeners, want.MeshListeners),

@@ -22,16 +22,16 @@ type streams struct {
 
 func (s *Server) callbacks() serverv3.Callbacks {
 	open := &streams{classes: map[int64]xdsresources.Class{}}
-	onRequest := func(id int64, node *corev3.Node, typeURL string, errorDetail string) error {
-		return s.onRequest(open, id, node, typeURL, errorDetail)
+	onRequest := func(id int64, node *corev3.Node, typeURL, version, errorDetail string) error {
+		return s.onRequest(open, id, node, typeURL, version, errorDetail)
 	}
 	onClosed := func(id int64, node *corev3.Node) { s.onClosed(open, id, node) }
 	return serverv3.CallbackFuncs{
 		StreamRequestFunc: func(id int64, r *discoveryv3.DiscoveryRequest) error {
-			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetErrorDetail().GetMessage())
+			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage())
 		},
 		StreamDeltaRequestFunc: func(id int64, r *discoveryv3.DeltaDiscoveryRequest) error {
-			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetErrorDetail().GetMessage())
+			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage())
 		},
 		StreamClosedFunc:      onClosed,
 		DeltaStreamClosedFunc: onClosed,
@@ -46,7 +46,7 @@ func (s *Server) callbacks() serverv3.Callbacks {
 
 // onRequest admits a stream on its first request, rejecting proxies the
 // pilot cannot classify, and reports NACKs.
-func (s *Server) onRequest(open *streams, id int64, node *corev3.Node, typeURL, errorDetail string) error {
+func (s *Server) onRequest(open *streams, id int64, node *corev3.Node, typeURL, version, errorDetail string) error {
 	open.mu.Lock()
 	_, known := open.classes[id]
 	open.mu.Unlock()
@@ -65,7 +65,9 @@ func (s *Server) onRequest(open *streams, id int64, node *corev3.Node, typeURL, 
 	}
 	if errorDetail != "" {
 		s.metrics.nacks.WithLabelValues(typeURL).Inc()
-		s.logger.Info("xds-nack", lager.Data{"stream": id, "node": node.GetId(), "type": typeURL, "error": errorDetail})
+		// version is the last version the proxy accepted (SotW) or the
+		// rejected response's nonce (Delta).
+		s.logger.Info("xds-nack", lager.Data{"stream": id, "node": node.GetId(), "type": typeURL, "version": version, "error": errorDetail})
 	}
 	return nil
 }

@@ -28,8 +28,10 @@ func shopIR(weightV1, weightV2 uint32, endpoints backendSet) envoyir.IR {
 		Clusters: []envoyir.WeightedCluster{{Cluster: v1, Weight: weightV1}, {Cluster: v2, Weight: weightV2}},
 	}}}
 	return envoyir.IR{
-		GatewayListeners: []envoyir.HTTPListener{{Port: 80, VirtualHosts: []envoyir.VirtualHost{vhost}}},
-		MeshHosts:        []envoyir.VirtualHost{vhost},
+		GatewayListeners: []envoyir.GatewayListener{{Port: 80, Servers: []envoyir.GatewayServer{
+			{RouteName: "http.80", VirtualHosts: []envoyir.VirtualHost{vhost}},
+		}}},
+		MeshHosts: []envoyir.VirtualHost{vhost},
 		Clusters: []envoyir.Cluster{
 			{Name: v1, Host: host, Port: 8080, Subset: "v1", LoadBalancing: envoyir.RoundRobin},
 			{Name: v2, Host: host, Port: 8080, Subset: "v2", LoadBalancing: envoyir.RoundRobin},

@@ -37,9 +37,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) observeResources(r xdsresources.Resources) {
-	m.resources.WithLabelValues("gateway-listeners").Set(float64(len(r.GatewayListeners)))
-	m.resources.WithLabelValues("mesh-listeners").Set(float64(len(r.MeshListeners)))
-	m.resources.WithLabelValues("routes").Set(float64(len(r.Routes)))
-	m.resources.WithLabelValues("clusters").Set(float64(len(r.Clusters)))
-	m.resources.WithLabelValues("endpoints").Set(float64(len(r.Endpoints)))
+	for cache, n := range map[string]int{
+		"gateway-listeners": len(r.GatewayListeners), "mesh-listeners": len(r.MeshListeners), "routes": len(r.Routes),
+		"gateway-clusters": len(r.GatewayClusters), "mesh-clusters": len(r.MeshClusters),
+		"gateway-endpoints": len(r.GatewayEndpoints), "mesh-endpoints": len(r.MeshEndpoints),
+	} {
+		m.resources.WithLabelValues(cache).Set(float64(n))
+	}
 }

@@ -9,7 +9,7 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -56,7 +56,10 @@ func (s *Server) Ready() <-chan struct{} {
 // Update wait for it.
 func (s *Server) Register(ctx context.Context, g *grpc.Server) {
 	gated := &gate{inner: s.mux(), ready: s.ready, logger: s.logger}
-	xds := serverv3.NewServer(ctx, gated, s.callbacks())
+	// Ordered ADS sends clusters and endpoints before the listeners and
+	// routes that use them, as Envoy's ADS expects (issue #526 of
+	// go-control-plane).
+	xds := serverv3.NewServer(ctx, gated, s.callbacks(), sotwv3.WithOrderedADS())
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, xds)
 }
 
@@ -79,15 +82,15 @@ func (s *Server) mux() *cachev3.MuxCache {
 	}
 }
 
-// cacheKey picks a listener cache by the proxy's class and every other
-// type's cache by type URL.
+// cacheKey picks listener, cluster and endpoint caches by the proxy's class
+// and the route configuration cache by type URL.
 func cacheKey(typeURL string, node *corev3.Node) string {
-	if typeURL != resourcev3.ListenerType {
+	if !classTypes[typeURL] {
 		return typeURL
 	}
 	class, err := xdsresources.ClassOf(node)
 	if err != nil {
 		return rejectedKey
 	}
-	return listenerKey(class)
+	return classKey(typeURL, class)
 }

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // IDHeader carries the answering instance's ID.
@@ -24,6 +28,10 @@ type Backend struct {
 	http     *http.Server
 	grpc     *grpc.Server
 	done     chan error
+
+	stopOnce sync.Once
+	stopErr  error
+	failing  atomic.Bool
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0") and serves until Stop.
@@ -32,14 +40,13 @@ func Start(id, addr string) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", id, err)
 	}
-	b := &Backend{ID: id, listener: lis, done: make(chan error, 1)}
+	b := &Backend{ID: id, listener: lis, done: make(chan error, 2)}
 	b.grpc = grpc.NewServer(grpc.UnaryInterceptor(b.stampID))
 	healthpb.RegisterHealthServer(b.grpc, health.NewServer())
-	protocols := new(http.Protocols)
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
-	b.http = &http.Server{Handler: http.HandlerFunc(b.serveHTTP), Protocols: protocols}
-	go func() { b.done <- b.http.Serve(lis) }()
+	b.http = &http.Server{Handler: http.HandlerFunc(b.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	ports := newSplit(lis)
+	go func() { b.done <- b.grpc.Serve(ports.grpc) }()
+	go func() { b.done <- b.http.Serve(ports.http) }()
 	return b, nil
 }
 
@@ -53,27 +60,43 @@ func (b *Backend) Address() string {
 	return b.listener.Addr().String()
 }
 
-// Stop closes the listener and every connection.
+// Stop closes the listener and every connection (an instance dying). Later
+// calls return the first call's result.
 func (b *Backend) Stop() error {
-	b.grpc.Stop()
-	err := b.http.Close()
-	if serveErr := <-b.done; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
-		err = serveErr
-	}
-	return err
+	b.stopOnce.Do(func() {
+		b.grpc.Stop()
+		b.stopErr = b.http.Close()
+		for range 2 {
+			if err := <-b.done; err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) && b.stopErr == nil {
+				b.stopErr = err
+			}
+		}
+	})
+	return b.stopErr
+}
+
+// SetFailing makes the instance answer every request with an error (gRPC
+// UNAVAILABLE, HTTP 503), like an app that is up but broken.
+func (b *Backend) SetFailing(failing bool) {
+	b.failing.Store(failing)
 }
 
 func (b *Backend) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
-		b.grpc.ServeHTTP(w, r)
+	w.Header().Set(IDHeader, b.ID)
+	if b.failing.Load() {
+		http.Error(w, b.ID+" is failing", http.StatusServiceUnavailable)
 		return
 	}
-	w.Header().Set(IDHeader, b.ID)
 	w.Header().Set("Content-Type", "text/plain")
 	fmt.Fprintln(w, b.ID)
 }
 
 func (b *Backend) stampID(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if b.failing.Load() {
+		// A trailers-only error, as a broken app gives: no headers first, so
+		// a client may still retry the call elsewhere.
+		return nil, status.Errorf(codes.Unavailable, "%s is failing", b.ID)
+	}
 	if err := grpc.SetHeader(ctx, metadata.Pairs(IDHeader, b.ID)); err != nil {
 		return nil, err
 	}

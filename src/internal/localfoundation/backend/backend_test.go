@@ -9,7 +9,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
 )
@@ -31,6 +33,21 @@ var _ = Describe("Backend", func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		Expect(backend.Call(ctx, conn)).To(Equal("instance-a"))
+	})
+
+	It("fails every request while set failing", func() {
+		b.SetFailing(true)
+		resp, err := http.Get("http://" + b.Address() + "/")
+		Expect(err).NotTo(HaveOccurred())
+		resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
+		conn, err := grpc.NewClient(b.Address(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err = backend.Call(ctx, conn)
+		Expect(status.Code(err)).To(Equal(codes.Unavailable))
 	})
 
 	It("names itself to HTTP/1.1 callers on the same port", func() {

@@ -1,0 +1,4 @@
+package envoyir
+
+// AcceptsHost exposes Gateway host matching to the external tests.
+var AcceptsHost = acceptsHost

@@ -1,0 +1,14 @@
+package mesh
+
+// Conventions cf-mesh's copilot writes and its pilot reads, where Istio's
+// API has no field of its own (ADRs 7 and 9). A stock istiod ignores them.
+const (
+	// TLSProxyPortName names an endpoint's TLS port (gorouter's `tls_port`:
+	// the container's Envoy proxy) in a ServiceEntry endpoint's ports. The
+	// endpoint's serviceAccount is the SAN its certificate presents.
+	TLSProxyPortName = "tls-proxy"
+	// RateLimitAnnotationPrefix keys a VirtualService annotation carrying
+	// one HTTP route's local rate limit:
+	// `local-rate-limit.mesh.cloudfoundry.org/<HTTP route name>` = `<n>/<s|m|h>`.
+	RateLimitAnnotationPrefix = "local-rate-limit.mesh.cloudfoundry.org/"
+)
