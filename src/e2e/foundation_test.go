@@ -51,9 +51,15 @@ type controlPlane struct {
 	pilot         *pilot.Pilot
 }
 
+// gatewaySettings are what a gateway test adds to the configurations.
+type gatewaySettings struct {
+	mesh    copilot.MeshConfig
+	gateway pilot.GatewayConfig
+}
+
 // startControlPlane runs a copilot reading ccURL and natsURL and a pilot
 // following it over mutual TLS, as their binaries would with these configs.
-func startControlPlane(ccURL, natsURL string) controlPlane {
+func startControlPlane(ccURL, natsURL string, gw gatewaySettings) controlPlane {
 	dir := GinkgoT().TempDir()
 	ca, err := pki.NewCA("e2e CA")
 	Expect(err).NotTo(HaveOccurred())
@@ -77,6 +83,7 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 			PruneInterval:           jsonduration.Duration(time.Second),
 		},
 		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
+		Mesh:          gw.mesh,
 		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(copilotConfig.Validate()).To(Succeed())
@@ -89,6 +96,7 @@ func startControlPlane(ccURL, natsURL string) controlPlane {
 		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: cp.xdsAddress},
+		Gateway:       gw.gateway,
 		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(pilotConfig.Validate()).To(Succeed())

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	cfclient "github.com/cloudfoundry/go-cfclient/v3/client"
@@ -20,26 +19,13 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/adsprobe"
 	ccstandin "code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/proxyless"
-	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
-	"code.cloudfoundry.org/cf-mesh/internal/testsupport/loopback"
 )
-
-const shopHost = "shop.apps.example.com"
-
-func weight(w int) *int { return &w }
 
 var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 	var (
-		cc        *ccstandin.CloudController
-		ccURL     string
-		routeGUID string
-		appV1     string
-		appV2     string
-		emitter   *routeemitter.Emitter
-		messages  map[string]routeemitter.Message
-		plane     controlPlane
-		conn      *grpc.ClientConn
-		ctx       context.Context
+		foundation *shop
+		conn       *grpc.ClientConn
+		ctx        context.Context
 	)
 
 	// split makes n calls through the proxyless client and counts answers
@@ -52,46 +38,10 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 	}
 
 	BeforeAll(func() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
-		DeferCleanup(cancel)
-		natsURL := loopback.StartNATS()
-		cc, ccURL = startCloudController()
-
-		By("seeding Cloud Controller with a route weighted 80/20 over two apps, plus enough routes for several pages")
-		domain := cc.AddDomain("apps.example.com", false)
-		appV1, appV2 = cc.AddApp("shop-v1"), cc.AddApp("shop-v2")
-		processV1, processV2 := cc.AddProcess(appV1, "web"), cc.AddProcess(appV2, "web")
-		routeGUID = cc.AddRoute("shop", domain, "")
-		Expect(cc.ReplaceDestinations(routeGUID, []ccstandin.Destination{
-			{AppGUID: appV1, Weight: weight(80)}, {AppGUID: appV2, Weight: weight(20)},
-		})).To(Succeed())
-		for i := range 5 {
-			filler := cc.AddRoute(fmt.Sprintf("filler-%d", i), domain, "")
-			Expect(cc.ReplaceDestinations(filler, []ccstandin.Destination{{AppGUID: appV1}})).To(Succeed())
-		}
-
-		By("starting three instances that register over NATS like route-emitter")
-		emitter = startEmitter(natsURL)
-		messages = map[string]routeemitter.Message{}
-		for i, inst := range []struct{ id, app, process string }{
-			{"v1-a", appV1, processV1}, {"v1-b", appV1, processV1}, {"v2-a", appV2, processV2},
-		} {
-			b := startBackend(inst.id)
-			msg := routeemitter.NewAppInstanceMessage(routeemitter.AppInstance{
-				CellIP: "127.0.0.1", HostPort: b.Port(), AppGUID: inst.app, ProcessGUID: inst.process,
-				InstanceGUID: inst.id + "-guid", Index: i,
-			}, shopHost)
-			messages[inst.id] = msg
-			emitter.Register(msg)
-		}
-
-		By("starting the copilot and the pilot")
-		plane = startControlPlane(ccURL, natsURL)
-		Eventually(plane.pilot.Ready(), 60*time.Second).Should(BeClosed())
-
+		ctx = bounded()
+		foundation = startShop(gatewaySettings{})
 		var err error
-		conn, err = proxyless.Dial(plane.xdsAddress, "e2e-client", shopHost)
+		conn, err = proxyless.Dial(foundation.plane.xdsAddress, "e2e-client", shopHost)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(conn.Close)
 	})
@@ -103,13 +53,13 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 	})
 
 	It("flips the split when the weights are PATCHed to 20/80 in Cloud Controller", func() {
-		cfg, err := cfconfig.New(ccURL, cfconfig.ClientCredentials(ccstandin.DefaultClientID, ccstandin.DefaultClientSecret))
+		cfg, err := cfconfig.New(foundation.ccURL, cfconfig.ClientCredentials(ccstandin.DefaultClientID, ccstandin.DefaultClientSecret))
 		Expect(err).NotTo(HaveOccurred())
 		client, err := cfclient.New(cfg)
 		Expect(err).NotTo(HaveOccurred())
-		_, err = client.Routes.ReplaceDestinations(ctx, routeGUID, []*resource.RouteDestinationInsertOrReplace{
-			{App: resource.RouteDestinationApp{GUID: &appV1}, Weight: weight(20)},
-			{App: resource.RouteDestinationApp{GUID: &appV2}, Weight: weight(80)},
+		_, err = client.Routes.ReplaceDestinations(ctx, foundation.routeGUID, []*resource.RouteDestinationInsertOrReplace{
+			{App: resource.RouteDestinationApp{GUID: &foundation.appV1}, Weight: weight(20)},
+			{App: resource.RouteDestinationApp{GUID: &foundation.appV2}, Weight: weight(80)},
 		})
 		Expect(err).NotTo(HaveOccurred())
 
@@ -121,7 +71,7 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 	})
 
 	It("stops sending to an instance once it unregisters", func() {
-		emitter.Unregister(messages["v1-b"])
+		foundation.emitter.Unregister(foundation.messages["v1-b"])
 		Eventually(func(g Gomega) {
 			_, _, byInstance := split(300)
 			g.Expect(byInstance).NotTo(HaveKey("v1-b"))
@@ -136,11 +86,11 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 				"GENERATOR": structpb.NewStringValue("grpc"),
 			}}},
 		} {
-			served := fetchEverything(ctx, plane.xdsAddress, node)
+			served := fetchEverything(ctx, foundation.plane.xdsAddress, node)
 			Expect(served).NotTo(BeEmpty())
 			Expect(adsprobe.Validate(served)).To(Succeed())
 		}
-		Expect(metricValue(plane.pilotRegistry, "cfmesh_pilot_xds_nacks_total")).To(BeZero())
+		Expect(metricValue(foundation.plane.pilotRegistry, "cfmesh_pilot_xds_nacks_total")).To(BeZero())
 	})
 })
 

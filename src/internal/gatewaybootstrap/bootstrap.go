@@ -6,16 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
-	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // XDSClusterName names the bootstrap's static cluster of pilots.
@@ -25,10 +21,40 @@ const XDSClusterName = "pilot-xds"
 type Options struct {
 	// NodeIP and NodeID make the node id `router~<ip>~<id>~<domain>`.
 	NodeIP, NodeID, NodeDomain string
-	// Pilots are the pilots' xDS addresses, host:port.
+	// Pilots are the pilots' xDS addresses, ip:port.
 	Pilots []string
-	// AdminAddress is the admin listener, host:port; keep it on loopback.
+	// PilotTLS, when set, makes the xDS connection mutual TLS.
+	PilotTLS *PilotTLS
+	// AdminAddress is the admin listener, ip:port; keep it on loopback.
 	AdminAddress string
+	// HealthCheckAddress, when set, serves `/health` for load balancers:
+	// 200 while the gateway serves, 503 once it drains.
+	HealthCheckAddress string
+	// Tracing, when set, defines the collector cluster the pilot's
+	// listeners send spans to.
+	Tracing *TracingCollector
+}
+
+// PilotTLS is the gateway's side of the xDS mutual TLS, read from SDS
+// files in SecretsDirectory (see SecretFile): the pilot never handles the
+// gateway's key.
+type PilotTLS struct {
+	SecretsDirectory string
+	// ClientSecret is the gateway's certificate and key; CASecret verifies
+	// the pilots, whose certificate must carry ServerName as a DNS SAN.
+	ClientSecret, CASecret, ServerName string
+}
+
+// TracingCollector is where spans go: a Zipkin (HTTP) or OpenTelemetry
+// (gRPC) collector.
+type TracingCollector struct {
+	// Cluster names the static cluster; the pilot's gateway.tracing
+	// collector_cluster must name the same.
+	Cluster string
+	// Address is the collector's ip:port.
+	Address string
+	// GRPC is true for an OpenTelemetry collector.
+	GRPC bool
 }
 
 // Build returns the bootstrap, validated.
@@ -39,8 +65,15 @@ func Build(o Options) (*bootstrapv3.Bootstrap, error) {
 	if o.NodeDomain == "" {
 		o.NodeDomain = "cf.internal"
 	}
-	xds, err := xdsCluster(o.Pilots)
+	xds, err := xdsCluster(o.Pilots, o.PilotTLS)
 	if err != nil {
+		return nil, err
+	}
+	static := &bootstrapv3.Bootstrap_StaticResources{Clusters: []*clusterv3.Cluster{xds}}
+	if err := addTracing(static, o.Tracing); err != nil {
+		return nil, err
+	}
+	if err := addHealthCheck(static, o.HealthCheckAddress); err != nil {
 		return nil, err
 	}
 	admin, err := socketAddress(o.AdminAddress)
@@ -54,7 +87,7 @@ func Build(o Options) (*bootstrapv3.Bootstrap, error) {
 	b := &bootstrapv3.Bootstrap{
 		Node:             &corev3.Node{Id: fmt.Sprintf("router~%s~%s~%s", o.NodeIP, o.NodeID, o.NodeDomain), Cluster: "cf-mesh-gateway"},
 		Admin:            &bootstrapv3.Admin{Address: admin},
-		StaticResources:  &bootstrapv3.Bootstrap_StaticResources{Clusters: []*clusterv3.Cluster{xds}},
+		StaticResources:  static,
 		DynamicResources: &bootstrapv3.Bootstrap_DynamicResources{LdsConfig: ads, CdsConfig: ads, AdsConfig: adsAPI()},
 	}
 	if err := b.ValidateAll(); err != nil {
@@ -66,7 +99,11 @@ func Build(o Options) (*bootstrapv3.Bootstrap, error) {
 // JSON renders a bootstrap as Envoy reads it, indented and byte-stable
 // (protojson varies its whitespace between builds on purpose).
 func JSON(b *bootstrapv3.Bootstrap) ([]byte, error) {
-	raw, err := protojson.Marshal(b)
+	return marshalStable(b)
+}
+
+func marshalStable(m proto.Message) ([]byte, error) {
+	raw, err := protojson.Marshal(m)
 	if err != nil {
 		return nil, err
 	}
@@ -85,35 +122,6 @@ func adsAPI() *corev3.ApiConfigSource {
 			TargetSpecifier: &corev3.GrpcService_EnvoyGrpc_{EnvoyGrpc: &corev3.GrpcService_EnvoyGrpc{ClusterName: XDSClusterName}},
 		}},
 	}
-}
-
-// xdsCluster lists every pilot in one static HTTP/2 cluster.
-func xdsCluster(pilots []string) (*clusterv3.Cluster, error) {
-	la := &endpointv3.LocalityLbEndpoints{}
-	for _, p := range pilots {
-		addr, err := socketAddress(p)
-		if err != nil {
-			return nil, fmt.Errorf("pilot address: %w", err)
-		}
-		la.LbEndpoints = append(la.LbEndpoints, &endpointv3.LbEndpoint{
-			HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{Address: addr}},
-		})
-	}
-	h2, err := anypb.New(&httpv3.HttpProtocolOptions{
-		UpstreamProtocolOptions: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
-			ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{Http2ProtocolOptions: &corev3.Http2ProtocolOptions{}},
-		}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &clusterv3.Cluster{
-		Name:                          XDSClusterName,
-		ClusterDiscoveryType:          &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC},
-		ConnectTimeout:                durationpb.New(250 * time.Millisecond),
-		LoadAssignment:                &endpointv3.ClusterLoadAssignment{ClusterName: XDSClusterName, Endpoints: []*endpointv3.LocalityLbEndpoints{la}},
-		TypedExtensionProtocolOptions: map[string]*anypb.Any{"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": h2},
-	}, nil
 }
 
 func socketAddress(hostPort string) (*corev3.Address, error) {

@@ -29,6 +29,23 @@ var _ = Describe("Build", func() {
 		Expect(back.GetNode().GetId()).To(Equal("router~10.0.1.5~gateway-0~cf.internal"))
 	})
 
+	It("adds mutual TLS to the pilots, a health check listener and a tracing collector (golden)", func() {
+		o := options
+		o.PilotTLS = &gatewaybootstrap.PilotTLS{
+			SecretsDirectory: "/var/vcap/jobs/gateway/config/sds", ClientSecret: "pilot-client", CASecret: "pilot-ca",
+			ServerName: "pilot.service.cf.internal",
+		}
+		o.HealthCheckAddress = "0.0.0.0:8002"
+		o.Tracing = &gatewaybootstrap.TracingCollector{Cluster: "zipkin-collector", Address: "10.0.8.1:9411"}
+		b, err := gatewaybootstrap.Build(o)
+		Expect(err).NotTo(HaveOccurred())
+		js, err := gatewaybootstrap.JSON(b)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(golden.Compare("testdata/out/gateway-bootstrap-full.json", append(js, '\n'))).To(Succeed())
+		Expect(b.GetStaticResources().GetListeners()).To(ConsistOf(HaveField("Name", "health")))
+		Expect(b.GetStaticResources().GetClusters()).To(HaveLen(2))
+	})
+
 	DescribeTable("rejects incomplete or malformed options",
 		func(mutate func(*gatewaybootstrap.Options), want string) {
 			o := options
@@ -40,5 +57,9 @@ var _ = Describe("Build", func() {
 		Entry("pilot without port", func(o *gatewaybootstrap.Options) { o.Pilots = []string{"10.0.1.10"} }, "pilot address"),
 		Entry("pilot by name", func(o *gatewaybootstrap.Options) { o.Pilots = []string{"pilot.service.cf.internal:15010"} }, "is not ip:port"),
 		Entry("admin address", func(o *gatewaybootstrap.Options) { o.AdminAddress = "localhost" }, "admin address"),
+		Entry("health check address", func(o *gatewaybootstrap.Options) { o.HealthCheckAddress = ":8002" }, "health check address"),
+		Entry("collector address", func(o *gatewaybootstrap.Options) {
+			o.Tracing = &gatewaybootstrap.TracingCollector{Cluster: "c", Address: "zipkin:9411"}
+		}, "tracing collector"),
 	)
 })

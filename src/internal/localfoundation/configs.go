@@ -9,22 +9,24 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
+	"code.cloudfoundry.org/cf-mesh/internal/gatewaybootstrap"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
 // ports are the loopback addresses the foundation's processes listen on.
 type ports struct {
-	mcp, copilotStatus, xds, pilotStatus, gateway, gatewayAdmin string
+	mcp, copilotStatus, xds, pilotStatus, gateway, gatewayAdmin, gatewayHealth string
 }
 
 func allocatePorts() (ports, error) {
 	var p ports
-	for _, addr := range []*string{&p.mcp, &p.copilotStatus, &p.xds, &p.pilotStatus, &p.gateway, &p.gatewayAdmin} {
+	for _, addr := range []*string{&p.mcp, &p.copilotStatus, &p.xds, &p.pilotStatus, &p.gateway, &p.gatewayAdmin, &p.gatewayHealth} {
 		a, err := freeAddress()
 		if err != nil {
 			return ports{}, err
@@ -71,6 +73,10 @@ func (f *foundation) writeConfigs() (copilotPath, pilotPath string, err error) {
 		return "", "", err
 	}
 	clientTLS.ServerName = "127.0.0.1"
+	secrets, err := f.writeGatewaySecrets(ca)
+	if err != nil {
+		return "", "", err
+	}
 	cop := copilot.Config{
 		RoutesFile: &copilot.RoutesFileConfig{Path: f.routesPath, PollInterval: jsonduration.Duration(500 * time.Millisecond)},
 		NATS: natssubscriber.Config{
@@ -87,7 +93,7 @@ func (f *foundation) writeConfigs() (copilotPath, pilotPath string, err error) {
 		Copilot:       mcpclient.Config{Addresses: []string{f.ports.mcp}},
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: f.ports.xds},
-		Gateway:       pilot.GatewayConfig{BindAddress: "127.0.0.1"},
+		Gateway:       pilot.GatewayConfig{BindAddress: "127.0.0.1", SecretsDirectory: secrets},
 		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: f.ports.pilotStatus},
 	}
 	copilotPath = filepath.Join(f.opts.WorkDir, "copilot.json")
@@ -104,4 +110,33 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o600)
+}
+
+// writeGatewaySecrets writes the SDS files a gateway Envoy reads (the
+// client certificate it presents to container proxies and the CA that
+// verifies them), as the gateway job renders them, and returns their
+// directory.
+func (f *foundation) writeGatewaySecrets(ca *pki.CA) (string, error) {
+	dir := filepath.Join(f.opts.WorkDir, "sds")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	cert, key, err := ca.Issue("gateway", "gorouter.service.cf.internal")
+	if err != nil {
+		return "", err
+	}
+	client, err := gatewaybootstrap.CertificateSecretFile(xdsresources.DefaultUpstreamClientSecret, cert, key)
+	if err != nil {
+		return "", err
+	}
+	validation, err := gatewaybootstrap.ValidationSecretFile(xdsresources.DefaultUpstreamCASecret, ca.PEM)
+	if err != nil {
+		return "", err
+	}
+	for name, data := range map[string][]byte{xdsresources.DefaultUpstreamClientSecret: client, xdsresources.DefaultUpstreamCASecret: validation} {
+		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), data, 0o600); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }

@@ -137,12 +137,24 @@ func (f *foundation) checkOnce(ctx context.Context, clients map[string]*grpc.Cli
 		}
 		shares, failed, _ := f.observeRoute(ctx, conn, route, 500)
 		report = append(report, formatShares(route.Host, shares, failed))
-		ok = ok && failed == 0
-		for _, s := range shares {
-			ok = ok && math.Abs(s.observed-s.want) <= checkTolerance
+		ok = ok && splitMatches(shares, failed)
+		if f.gatewayRunning {
+			shares, failed := f.observeGatewayRoute(ctx, route, 500)
+			report = append(report, formatShares(route.Host+" (gateway)", shares, failed))
+			ok = ok && splitMatches(shares, failed)
 		}
 	}
 	return ok, strings.Join(report, "\n"), nil
+}
+
+// splitMatches is true when no call failed and every share is within
+// checkTolerance of its weight.
+func splitMatches(shares []share, failed int) bool {
+	ok := failed == 0
+	for _, s := range shares {
+		ok = ok && math.Abs(s.observed-s.want) <= checkTolerance
+	}
+	return ok
 }
 
 func (f *foundation) client(clients map[string]*grpc.ClientConn, host string) (*grpc.ClientConn, error) {

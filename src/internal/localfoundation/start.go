@@ -25,6 +25,8 @@ type foundation struct {
 	instances  []*instance
 	children   []*child
 	stopEmit   context.CancelFunc
+	// gatewayRunning is true when an Envoy gateway was started.
+	gatewayRunning bool
 }
 
 // instance is one sample app instance.
@@ -96,6 +98,7 @@ func (f *foundation) startAndWait(ctx context.Context, name, config, status stri
 func (f *foundation) startGateway() error {
 	b, err := gatewaybootstrap.Build(gatewaybootstrap.Options{
 		NodeIP: "127.0.0.1", NodeID: "local-gateway", Pilots: []string{f.ports.xds}, AdminAddress: f.ports.gatewayAdmin,
+		HealthCheckAddress: f.ports.gatewayHealth,
 	})
 	if err != nil {
 		return err
@@ -118,7 +121,9 @@ func (f *foundation) startGateway() error {
 		return err
 	}
 	f.children = append(f.children, c)
-	fmt.Fprintf(f.out, "gateway:        envoy on http://%s (try: curl -H 'Host: %s' http://%s/)\n", f.ports.gateway, f.routes.Routes[0].Host, f.ports.gateway)
+	f.gatewayRunning = true
+	fmt.Fprintf(f.out, "gateway:        envoy on http://%s (try: curl -H 'Host: %s' http://%s/), health on http://%s%s\n",
+		f.ports.gateway, f.routes.Routes[0].Host, f.ports.gateway, f.ports.gatewayHealth, gatewaybootstrap.HealthCheckPath)
 	return nil
 }
 

@@ -68,8 +68,8 @@ func (o Options) internal(host string) bool {
 }
 
 // Compile turns a routing table into mesh configuration. It reports every
-// problem: a host whose objects cannot be built is left out, an endpoint
-// that cannot be served yet is left out of its host; everything else still
+// problem: a host whose objects cannot be built is left out, a route
+// annotation that cannot be applied is ignored; everything else still
 // compiles.
 func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 	opts = opts.withDefaults()
@@ -80,7 +80,6 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 	resources := []mesh.Resource{gateway}
 	var errs []error
 	for _, group := range groupByHost(table.Routes) {
-		errs = append(errs, unservedEndpoints(group)...)
 		objects, problems, err := hostObjects(group, group[0].Internal || opts.internal(group[0].Host))
 		errs = append(errs, problems...)
 		if err != nil {
@@ -166,21 +165,4 @@ func objectName(what, host string) string {
 
 func portName(port uint32) string {
 	return fmt.Sprintf("http-%d", port)
-}
-
-// unservedEndpoints reports endpoints that registered only a TLS port: the
-// gateway's TLS upstreams (route integrity) are not built yet, and sending
-// plaintext to a TLS port would fail every request.
-func unservedEndpoints(routes []routingtable.Route) []error {
-	var errs []error
-	for _, r := range routes {
-		for _, d := range r.Destinations {
-			for _, e := range d.Endpoints {
-				if e.Port == 0 {
-					errs = append(errs, fmt.Errorf("host %s: endpoint %s registered only tls_port %d, which is not served yet (no plaintext port)", r.Host, e.Address, e.TLSPort))
-				}
-			}
-		}
-	}
-	return errs
 }

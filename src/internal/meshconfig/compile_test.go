@@ -102,15 +102,18 @@ var _ = Describe("Compile", func() {
 		Expect(before.CollectionVersion(mesh.KindServiceEntry)).To(Equal(after.CollectionVersion(mesh.KindServiceEntry)))
 	})
 
-	It("reports an endpoint that registered only a TLS port and still serves the rest of its host", func() {
+	It("keeps an endpoint that registered only a TLS port, with no plain port", func() {
 		cfg, errs := meshconfig.Compile(routingtable.Table{Routes: []routingtable.Route{
 			{Host: "a.example.com", Destinations: []routingtable.Destination{{Key: "p1", Port: 8080, Endpoints: []source.Endpoint{
-				{Address: "10.0.0.1", Port: 61001}, {Address: "10.0.0.2", TLSPort: 61443},
+				{Address: "10.0.0.1", Port: 61001}, {Address: "10.0.0.2", TLSPort: 61443, ServerCertDomainSAN: "api.service.cf.internal"},
 			}}}},
 		}}, meshconfig.Options{})
-		Expect(errs).To(ConsistOf(MatchError("host a.example.com: endpoint 10.0.0.2 registered only tls_port 61443, which is not served yet (no plaintext port)")))
+		Expect(errs).To(BeEmpty())
 		se := cfg.Of(mesh.KindServiceEntry)[0].Spec.(*networking.ServiceEntry)
-		Expect(se.GetEndpoints()).To(ConsistOf(HaveField("Address", "10.0.0.1")))
+		Expect(se.GetEndpoints()).To(HaveLen(2))
+		tlsOnly := se.GetEndpoints()[1]
+		Expect(tlsOnly.GetPorts()).To(Equal(map[string]uint32{mesh.TLSProxyPortName: 61443}))
+		Expect(tlsOnly.GetServiceAccount()).To(Equal("api.service.cf.internal"))
 	})
 
 	It("uses the configured gateway port", func() {

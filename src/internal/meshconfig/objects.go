@@ -134,9 +134,9 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 	}
 	ports := map[uint32]string{}
 	type endpointKey struct {
-		address string
-		port    uint32
-		subset  string
+		address       string
+		port, tlsPort uint32
+		subset        string
 	}
 	seen := map[endpointKey]bool{}
 	for _, r := range routes {
@@ -145,8 +145,8 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 				ports[d.Port] = portProtocol(d.Protocol)
 			}
 			for _, e := range d.Endpoints {
-				key := endpointKey{e.Address, e.Port, d.Key}
-				if e.Port == 0 || seen[key] { // TLS-only: reported by unservedEndpoints
+				key := endpointKey{e.Address, e.Port, e.TLSPort, d.Key}
+				if (e.Port == 0 && e.TLSPort == 0) || seen[key] {
 					continue
 				}
 				seen[key] = true
@@ -162,17 +162,20 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 	return se
 }
 
-// workloadEntry is one endpoint of a destination: its plain port under the
-// destination's port name, its container proxy's TLS port under
+// workloadEntry is one endpoint of a destination: its plain port (if any)
+// under the destination's port name, its container proxy's TLS port under
 // mesh.TLSProxyPortName, and the identity its certificate presents (gorouter's
 // server_cert_domain_san, the instance GUID) as the workload's service
 // account (ADR 7).
 func workloadEntry(e source.Endpoint, d routingtable.Destination) *networking.WorkloadEntry {
 	we := &networking.WorkloadEntry{
 		Address:        e.Address,
-		Ports:          map[string]uint32{portName(d.Port): e.Port},
+		Ports:          map[string]uint32{},
 		Labels:         map[string]string{SubsetLabel: d.Key},
 		ServiceAccount: e.ServerCertDomainSAN,
+	}
+	if e.Port != 0 {
+		we.Ports[portName(d.Port)] = e.Port
 	}
 	if e.TLSPort != 0 {
 		we.Ports[mesh.TLSProxyPortName] = e.TLSPort

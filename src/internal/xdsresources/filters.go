@@ -1,8 +1,6 @@
 package xdsresources
 
 import (
-	"path/filepath"
-
 	accesslogv3 "github.com/envoyproxy/go-control-plane/envoy/config/accesslog/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tracev3 "github.com/envoyproxy/go-control-plane/envoy/config/trace/v3"
@@ -17,6 +15,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"code.cloudfoundry.org/cf-mesh/internal/gatewaybootstrap"
 )
 
 // HTTP filter names.
@@ -100,20 +100,10 @@ func tracing(t Tracing) *hcmv3.HttpConnectionManager_Tracing {
 	}
 }
 
-// fileSecret refers to a secret the gateway reads from its own SDS file,
-// `<secrets directory>/<name>.yaml`, and re-reads when the directory
-// changes: keys stay on the gateway and rotate without a restart.
+// fileSecret refers to a secret the gateway reads from its own SDS file
+// (ADR 10).
 func fileSecret(name string, opts Options) *tlsv3.SdsSecretConfig {
-	return &tlsv3.SdsSecretConfig{
-		Name: name,
-		SdsConfig: &corev3.ConfigSource{
-			ResourceApiVersion: corev3.ApiVersion_V3,
-			ConfigSourceSpecifier: &corev3.ConfigSource_PathConfigSource{PathConfigSource: &corev3.PathConfigSource{
-				Path:             filepath.Join(opts.SecretsDirectory, name+".yaml"),
-				WatchedDirectory: &corev3.WatchedDirectory{Path: opts.SecretsDirectory},
-			}},
-		},
-	}
+	return gatewaybootstrap.FileSecretConfig(opts.SecretsDirectory, name)
 }
 
 func boolValue(b bool) *wrapperspb.BoolValue { return wrapperspb.Bool(b) }
