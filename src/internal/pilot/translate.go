@@ -22,6 +22,7 @@ type translator struct {
 	logger   lager.Logger
 	duration prometheus.Histogram
 	problems *lifecycle.ProblemLog
+	invalid  prometheus.Gauge
 }
 
 func newTranslator(cfg Config, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
@@ -38,6 +39,9 @@ func newTranslator(cfg Config, xds *xdsserver.Server, logger lager.Logger, reg p
 		problems: lifecycle.NewProblemLog(logger, "config-problem", f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_config_problems", Help: "Problems found in the last translated mesh config.",
 		})),
+		invalid: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_xds_invalid_resources", Help: "Envoy resources the last translation dropped because they failed validation (each logged as a config-problem).",
+		}),
 	}
 }
 
@@ -49,6 +53,7 @@ func (t *translator) translate(cfg mesh.Config) {
 	ir, irErrs := envoyir.Translate(cfg)
 	res, resErrs := xdsresources.Translate(ir, t.options)
 	t.problems.Report(append(irErrs, resErrs...))
+	t.invalid.Set(float64(len(resErrs)))
 	if err := t.xds.Update(res); err != nil {
 		return
 	}
