@@ -149,8 +149,8 @@ func (c Config) Validate() error {
 		}
 	}
 	for i, f := range c.Mesh.FrontendCertificates {
-		if _, err := f.read(); err != nil {
-			errs = append(errs, fmt.Errorf("mesh.frontend_certificates[%d]: %w", i, err))
+		if f.Name == "" || f.CertFile == "" {
+			errs = append(errs, fmt.Errorf("mesh.frontend_certificates[%d]: name and cert_file are required", i))
 		}
 	}
 	errs = append(errs, c.ProcessConfig.Validate())
@@ -173,10 +173,10 @@ func (m MeshConfig) compileOptions() (meshconfig.Options, error) {
 		GatewayHTTPSPort: m.GatewayHTTPSPort,
 		InternalDomains:  m.InternalDomains,
 	}
-	for _, f := range m.FrontendCertificates {
+	for i, f := range m.FrontendCertificates {
 		cert, err := f.read()
 		if err != nil {
-			return meshconfig.Options{}, err
+			return meshconfig.Options{}, fmt.Errorf("mesh.frontend_certificates[%d]: %w", i, err)
 		}
 		opts.FrontendCertificates = append(opts.FrontendCertificates, cert)
 	}

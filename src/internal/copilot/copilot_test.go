@@ -120,3 +120,16 @@ func counterSum(reg *prometheus.Registry, name string) float64 {
 	}
 	return total
 }
+
+var _ = Describe("New", func() {
+	It("names a frontend certificate it cannot read", func() {
+		cfg := copilot.Config{
+			RoutesFile: &copilot.RoutesFileConfig{Path: "/tmp/routes.yaml"},
+			NATS:       natssubscriber.Config{Servers: []string{"nats://127.0.0.1:4222"}},
+			Mesh:       copilot.MeshConfig{FrontendCertificates: []copilot.FrontendCertificateFile{{Name: "apps", CertFile: "/nonexistent/apps.crt"}}},
+		}.WithDefaults()
+		Expect(cfg.Validate()).To(Succeed())
+		_, err := copilot.New(cfg, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
+		Expect(err).To(MatchError(ContainSubstring("mesh.frontend_certificates[0]: open /nonexistent/apps.crt")))
+	})
+})

@@ -26,7 +26,10 @@ func (f Files) Enabled() bool {
 	return f.CertFile != "" || f.KeyFile != "" || f.CAFile != ""
 }
 
-// Validate checks that all three files are named and readable.
+// Validate checks that all three files are named. Whether they can be
+// read is found out when Server or Client loads them (at start-up, with an
+// error naming the file), so a configuration can be checked away from the
+// machine it is for.
 func (f Files) Validate() error {
 	return errors.Join(f.problems()...)
 }
@@ -36,10 +39,6 @@ func (f Files) problems() []error {
 	for _, file := range []struct{ name, path string }{{"cert_file", f.CertFile}, {"key_file", f.KeyFile}, {"ca_file", f.CAFile}} {
 		if file.path == "" {
 			errs = append(errs, fmt.Errorf("%s is required when TLS is configured", file.name))
-			continue
-		}
-		if _, err := os.Stat(file.path); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", file.name, err))
 		}
 	}
 	return errs
@@ -81,7 +80,7 @@ func load(f Files) (*keyPair, *x509.CertPool, error) {
 	}
 	ca, err := os.ReadFile(f.CAFile)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("ca_file: %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(ca) {

@@ -133,7 +133,7 @@ var _ = Describe("mutual TLS", func() {
 			Expect(err).To(MatchError(ContainSubstring(want)))
 		},
 		Entry("no key", tlsconfig.Files{CertFile: "/dev/null", CAFile: "/dev/null"}, "key_file is required"),
-		Entry("missing CA file", tlsconfig.Files{CertFile: "/dev/null", KeyFile: "/dev/null", CAFile: "/nonexistent/ca.crt"}, "ca_file"),
+		Entry("missing CA file", tlsconfig.Files{CertFile: "/dev/null", KeyFile: "/dev/null", CAFile: "/nonexistent/ca.crt"}, "ca_file: open /nonexistent/ca.crt"),
 		Entry("CA without PEM", tlsconfig.Files{CertFile: "/dev/null", KeyFile: "/dev/null", CAFile: "/dev/null"}, "holds no PEM certificate"),
 	)
 })
