@@ -44,11 +44,32 @@ func startEmitter(natsURL string) *routeemitter.Emitter {
 	return emitter
 }
 
-// controlPlane holds the in-process copilot and pilot.
+// controlPlane holds the in-process copilot and pilot, restartable with
+// the same configuration (as monit restarts a process).
 type controlPlane struct {
 	xdsAddress    string
 	pilotRegistry *prometheus.Registry
 	pilot         *pilot.Pilot
+	copilotConfig copilot.Config
+	pilotConfig   pilot.Config
+	stopCopilot   func()
+	stopPilot     func()
+}
+
+// runCopilot starts a copilot process with the plane's configuration.
+func (cp *controlPlane) runCopilot() {
+	cop, err := copilot.New(cp.copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
+	Expect(err).NotTo(HaveOccurred())
+	cp.stopCopilot = loopback.Start(cop.Run)
+}
+
+// runPilot starts a pilot process with the plane's configuration.
+func (cp *controlPlane) runPilot() {
+	cp.pilotRegistry = prometheus.NewRegistry()
+	var err error
+	cp.pilot, err = pilot.New(cp.pilotConfig, lagertest.NewTestLogger("pilot"), cp.pilotRegistry)
+	Expect(err).NotTo(HaveOccurred())
+	cp.stopPilot = loopback.Start(cp.pilot.Run)
 }
 
 // gatewaySettings are what a gateway test adds to the configurations.
@@ -59,7 +80,7 @@ type gatewaySettings struct {
 
 // startControlPlane runs a copilot reading ccURL and natsURL and a pilot
 // following it over mutual TLS, as their binaries would with these configs.
-func startControlPlane(ccURL, natsURL string, gw gatewaySettings) controlPlane {
+func startControlPlane(ccURL, natsURL string, gw gatewaySettings) *controlPlane {
 	dir := GinkgoT().TempDir()
 	ca, err := pki.NewCA("e2e CA")
 	Expect(err).NotTo(HaveOccurred())
@@ -87,11 +108,12 @@ func startControlPlane(ccURL, natsURL string, gw gatewaySettings) controlPlane {
 		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(copilotConfig.Validate()).To(Succeed())
-	cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
-	Expect(err).NotTo(HaveOccurred())
-	loopback.Run(cop.Run)
+	cp := &controlPlane{xdsAddress: loopback.FreeAddress(), copilotConfig: copilotConfig}
+	// The plane outlives the spec that restarts a process: whatever runs
+	// when the container ends is stopped then.
+	DeferCleanup(func() { cp.stopPilot(); cp.stopCopilot() })
+	cp.runCopilot()
 
-	cp := controlPlane{xdsAddress: loopback.FreeAddress(), pilotRegistry: prometheus.NewRegistry()}
 	pilotConfig := pilot.Config{
 		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
 		CopilotTLS:    clientTLS,
@@ -100,9 +122,8 @@ func startControlPlane(ccURL, natsURL string, gw gatewaySettings) controlPlane {
 		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(pilotConfig.Validate()).To(Succeed())
-	cp.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), cp.pilotRegistry)
-	Expect(err).NotTo(HaveOccurred())
-	loopback.Run(cp.pilot.Run)
+	cp.pilotConfig = pilotConfig
+	cp.runPilot()
 	return cp
 }
 

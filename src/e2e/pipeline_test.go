@@ -80,12 +80,7 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 	})
 
 	It("emits only Envoy resources that pass ValidateAll, and grpc-go NACKed none", func() {
-		for _, node := range []*corev3.Node{
-			{Id: "router~127.0.0.1~e2e-gateway~cf.internal"},
-			{Id: "sidecar~127.0.0.1~e2e-probe~cf.internal", Metadata: &structpb.Struct{Fields: map[string]*structpb.Value{
-				"GENERATOR": structpb.NewStringValue("grpc"),
-			}}},
-		} {
+		for _, node := range []*corev3.Node{{Id: "router~127.0.0.1~e2e-gateway~cf.internal"}, meshProbeNode()} {
 			served := fetchEverything(ctx, foundation.plane.xdsAddress, node)
 			Expect(served).NotTo(BeEmpty())
 			Expect(adsprobe.Validate(served)).To(Succeed())
@@ -130,4 +125,11 @@ func routeNames(listeners []proto.Message) []string {
 		}
 	}
 	return names
+}
+
+// meshProbeNode identifies a probe as a proxyless gRPC client.
+func meshProbeNode() *corev3.Node {
+	return &corev3.Node{Id: "sidecar~127.0.0.1~e2e-probe~cf.internal", Metadata: &structpb.Struct{Fields: map[string]*structpb.Value{
+		"GENERATOR": structpb.NewStringValue("grpc"),
+	}}}
 }

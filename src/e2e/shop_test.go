@@ -27,7 +27,7 @@ type shop struct {
 	appV1, appV2 string
 	emitter      *routeemitter.Emitter
 	messages     map[string]routeemitter.Message
-	plane        controlPlane
+	plane        *controlPlane
 }
 
 func startShop(gw gatewaySettings) *shop {

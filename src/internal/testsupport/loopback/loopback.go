@@ -31,6 +31,15 @@ func StartNATS() string {
 // Run starts a component for the spec and, at cleanup, stops it and
 // expects it to return nil. The returned function stops it earlier.
 func Run(component func(context.Context) error) (stop func()) {
+	stop = Start(component)
+	DeferCleanup(stop)
+	return stop
+}
+
+// Start starts a component and returns the function that stops it and
+// expects it to return nil; calling that more than once is harmless. The
+// caller owns the component's lifetime (no cleanup is registered).
+func Start(component func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- component(ctx) }()
@@ -43,6 +52,5 @@ func Run(component func(context.Context) error) (stop func()) {
 		cancel()
 		Eventually(done, 15*time.Second).Should(Receive(BeNil()), "the component stops cleanly")
 	}
-	DeferCleanup(stop)
 	return stop
 }
