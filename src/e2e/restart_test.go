@@ -112,7 +112,9 @@ var _ = Describe("Restarting the control plane under load", Ordered, func() {
 			time.Sleep(time.Second) // no pilot at all: clients route on what they have
 			foundation.plane.runPilot()
 			Eventually(foundation.plane.pilot.Ready(), 30*time.Second).Should(BeClosed())
-			Eventually(func() float64 { return metricValue(foundation.plane.pilotRegistry, "cfmesh_pilot_xds_connected_proxies") },
+			Eventually(func() float64 {
+				return metricValue(foundation.plane.pilotRegistry, "cfmesh_pilot_xds_connected_proxies")
+			},
 				60*time.Second, 100*time.Millisecond).Should(BeNumerically(">=", 1), "the client reconnects to the new pilot")
 		})
 	})
