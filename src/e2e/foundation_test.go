@@ -1,6 +1,8 @@
 package e2e_test
 
 import (
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
@@ -54,6 +56,17 @@ type controlPlane struct {
 	pilotConfig   pilot.Config
 	stopCopilot   func()
 	stopPilot     func()
+}
+
+// debug fetches one of a process's debug endpoints from its status server.
+func debug(statusAddress, path string) string {
+	resp, err := http.Get("http://" + statusAddress + path)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), string(body))
+	return string(body)
 }
 
 // runCopilot starts a copilot process with the plane's configuration.

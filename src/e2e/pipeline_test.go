@@ -79,6 +79,24 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 		}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
 	})
 
+	It("explains itself: the copilot's routing table, the pilot's sync status and a proxy's config dump", func() {
+		routes := debug(foundation.plane.copilotConfig.StatusAddress, "/debug/routes")
+		Expect(routes).To(ContainSubstring(`"host": "shop.apps.example.com"`))
+		Expect(routes).To(ContainSubstring(`"weight": 80`), "the weights after the PATCH (20/80)")
+
+		syncz := debug(foundation.plane.pilotConfig.StatusAddress, "/debug/syncz")
+		Expect(syncz).To(ContainSubstring(`"node": "sidecar~127.0.0.1~e2e-client~cf.internal"`))
+		Expect(syncz).To(ContainSubstring(`"class": "mesh"`))
+		Expect(syncz).NotTo(ContainSubstring(`"last_error"`), "nothing was NACKed")
+
+		dump := debug(foundation.plane.pilotConfig.StatusAddress, "/debug/config_dump?proxy=sidecar~127.0.0.1~e2e-client~cf.internal")
+		Expect(dump).To(ContainSubstring(`"@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump"`))
+		Expect(dump).To(ContainSubstring(`"name": "shop.apps.example.com"`))
+
+		meshYAML := debug(foundation.plane.pilotConfig.StatusAddress, "/debug/meshconfig")
+		Expect(meshYAML).To(ContainSubstring("name: copilot-service-for-shop.apps.example.com"))
+	})
+
 	It("emits only Envoy resources that pass ValidateAll, and grpc-go NACKed none", func() {
 		for _, node := range []*corev3.Node{{Id: "router~127.0.0.1~e2e-gateway~cf.internal"}, meshProbeNode()} {
 			served := fetchEverything(ctx, foundation.plane.xdsAddress, node)

@@ -1,6 +1,7 @@
 package copilot
 
 import (
+	"sync"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -9,6 +10,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
 	"code.cloudfoundry.org/cf-mesh/internal/routingtable"
 	"code.cloudfoundry.org/cf-mesh/internal/source"
@@ -24,6 +26,12 @@ type builder struct {
 	routes   prometheus.Gauge
 	objects  prometheus.Gauge
 	problems *lifecycle.ProblemLog
+
+	// mu guards the last build, which debug endpoints read.
+	mu    sync.Mutex
+	table routingtable.Table
+	cfg   mesh.Config
+	built bool
 }
 
 func newBuilder(options meshconfig.Options, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
@@ -55,8 +63,18 @@ func (b *builder) build(desired source.DesiredRoutes, endpoints source.Endpoints
 	cfg, errs := meshconfig.Compile(table, b.options)
 	b.problems.Report(errs)
 	b.mcp.Publish(cfg)
+	b.mu.Lock()
+	b.table, b.cfg, b.built = table, cfg, true
+	b.mu.Unlock()
 	b.duration.Observe(time.Since(start).Seconds())
 	b.routes.Set(float64(len(table.Routes)))
 	b.objects.Set(float64(cfg.Len()))
 	b.logger.Debug("published", lager.Data{"routes": len(table.Routes), "endpoints": len(endpoints), "objects": cfg.Len()})
+}
+
+// latest returns the last routing table and mesh configuration built.
+func (b *builder) latest() (routingtable.Table, mesh.Config, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.table, b.cfg, b.built
 }

@@ -67,7 +67,7 @@ func (p *Pilot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := statusserver.New(p.cfg.StatusAddress, p.registry, p.ready, p.logger)
+	status, err := statusserver.New(p.cfg.StatusAddress, p.registry, p.ready, p.logger, p.debugHandlers())
 	if err != nil {
 		return err
 	}

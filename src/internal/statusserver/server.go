@@ -21,8 +21,9 @@ type Server struct {
 }
 
 // New listens on address and prepares the handlers. ready reports whether
-// the process serves configuration; gatherer supplies /metrics.
-func New(address string, gatherer prometheus.Gatherer, ready func() bool, logger lager.Logger) (*Server, error) {
+// the process serves configuration; gatherer supplies /metrics; debug adds
+// the process's own endpoints (paths under /debug/).
+func New(address string, gatherer prometheus.Gatherer, ready func() bool, logger lager.Logger, debug map[string]http.Handler) (*Server, error) {
 	lis, err := net.Listen("tcp", address)
 	if err != nil {
 		return nil, fmt.Errorf("status server: %w", err)
@@ -37,6 +38,9 @@ func New(address string, gatherer prometheus.Gatherer, ready func() bool, logger
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	for path, handler := range debug {
+		mux.Handle(path, handler)
+	}
 	return &Server{
 		listener: lis,
 		http:     &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},

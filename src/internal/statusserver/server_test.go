@@ -33,7 +33,9 @@ var _ = Describe("Server", func() {
 		ready.Store(false)
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "cfmesh_test_total", Help: "a test counter"}))
-		s, err := statusserver.New("127.0.0.1:0", reg, ready.Load, lagertest.NewTestLogger("status"))
+		s, err := statusserver.New("127.0.0.1:0", reg, ready.Load, lagertest.NewTestLogger("status"), map[string]http.Handler{
+			"/debug/hello": statusserver.JSON(func(*http.Request) (any, error) { return map[string]string{"hello": "operator"}, nil }),
+		})
 		Expect(err).NotTo(HaveOccurred())
 		address = s.Address()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -62,8 +64,14 @@ var _ = Describe("Server", func() {
 		Expect(body).To(ContainSubstring("cfmesh_test_total 0"))
 	})
 
+	It("serves the process's debug endpoints", func() {
+		status, body := get("/debug/hello")
+		Expect(status).To(Equal(http.StatusOK))
+		Expect(body).To(MatchJSON(`{"hello": "operator"}`))
+	})
+
 	It("refuses an address it cannot bind", func() {
-		_, err := statusserver.New(address, prometheus.NewRegistry(), ready.Load, lagertest.NewTestLogger("status"))
+		_, err := statusserver.New(address, prometheus.NewRegistry(), ready.Load, lagertest.NewTestLogger("status"), nil)
 		Expect(err).To(MatchError(ContainSubstring("status server")))
 	})
 })

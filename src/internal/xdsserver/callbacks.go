@@ -3,7 +3,6 @@ package xdsserver
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"code.cloudfoundry.org/lager/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -13,72 +12,68 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
-// streams tracks the class of every open stream for the connected-proxies
-// gauge.
-type streams struct {
-	mu      sync.Mutex
-	classes map[int64]xdsresources.Class
+// request is what the callbacks need of a SotW or Delta request.
+type request struct {
+	stream             int64
+	node               *corev3.Node
+	typeURL, nonce     string
+	version, errDetail string
+	delta              bool
 }
 
 func (s *Server) callbacks() serverv3.Callbacks {
-	open := &streams{classes: map[int64]xdsresources.Class{}}
-	onRequest := func(id int64, node *corev3.Node, typeURL, version, errorDetail string) error {
-		return s.onRequest(open, id, node, typeURL, version, errorDetail)
-	}
-	onClosed := func(id int64, node *corev3.Node) { s.onClosed(open, id, node) }
 	return serverv3.CallbackFuncs{
 		StreamRequestFunc: func(id int64, r *discoveryv3.DiscoveryRequest) error {
-			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage())
+			return s.onRequest(request{id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage(), false})
 		},
 		StreamDeltaRequestFunc: func(id int64, r *discoveryv3.DeltaDiscoveryRequest) error {
-			return onRequest(id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage())
+			return s.onRequest(request{id, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage(), true})
 		},
-		StreamClosedFunc:      onClosed,
-		DeltaStreamClosedFunc: onClosed,
-		StreamResponseFunc: func(_ context.Context, _ int64, _ *discoveryv3.DiscoveryRequest, r *discoveryv3.DiscoveryResponse) {
+		StreamClosedFunc:      s.onClosed,
+		DeltaStreamClosedFunc: s.onClosed,
+		StreamResponseFunc: func(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, r *discoveryv3.DiscoveryResponse) {
 			s.metrics.pushes.WithLabelValues(r.GetTypeUrl()).Inc()
+			s.proxies.sent(id, r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), len(r.GetResources()))
 		},
-		StreamDeltaResponseFunc: func(_ int64, _ *discoveryv3.DeltaDiscoveryRequest, r *discoveryv3.DeltaDiscoveryResponse) {
+		StreamDeltaResponseFunc: func(id int64, _ *discoveryv3.DeltaDiscoveryRequest, r *discoveryv3.DeltaDiscoveryResponse) {
 			s.metrics.pushes.WithLabelValues(r.GetTypeUrl()).Inc()
+			s.proxies.sent(id, r.GetTypeUrl(), r.GetNonce(), r.GetNonce(), len(r.GetResources()))
 		},
 	}
 }
 
 // onRequest admits a stream on its first request, rejecting proxies the
-// pilot cannot classify, and reports NACKs.
-func (s *Server) onRequest(open *streams, id int64, node *corev3.Node, typeURL, version, errorDetail string) error {
-	open.mu.Lock()
-	_, known := open.classes[id]
-	open.mu.Unlock()
-	if !known {
-		class, err := xdsresources.ClassOf(node)
+// pilot cannot classify, and records ACKs and NACKs.
+func (s *Server) onRequest(r request) error {
+	if !s.proxies.known(r.stream) {
+		class, err := xdsresources.ClassOf(r.node)
 		if err != nil {
-			s.logger.Info("proxy-rejected", lager.Data{"stream": id, "node": node.GetId(), "reason": err.Error()})
+			s.logger.Info("proxy-rejected", lager.Data{"stream": r.stream, "node": r.node.GetId(), "reason": err.Error()})
 			s.metrics.rejected.Inc()
 			return fmt.Errorf("cf-mesh pilot rejects this proxy: %w", err)
 		}
-		open.mu.Lock()
-		open.classes[id] = class
-		open.mu.Unlock()
+		s.proxies.add(r.stream, r.node.GetId(), class, r.delta)
 		s.metrics.connected.WithLabelValues(string(class)).Inc()
-		s.logger.Info("proxy-connected", lager.Data{"stream": id, "node": node.GetId(), "class": class})
+		s.logger.Info("proxy-connected", lager.Data{"stream": r.stream, "node": r.node.GetId(), "class": class, "delta": r.delta})
 	}
-	if errorDetail != "" {
-		s.metrics.nacks.WithLabelValues(typeURL).Inc()
+	s.proxies.answered(r.stream, r.typeURL, r.nonce, r.errDetail)
+	if r.errDetail != "" {
+		s.metrics.nacks.WithLabelValues(r.typeURL).Inc()
 		// version is the last version the proxy accepted (SotW) or the
 		// rejected response's nonce (Delta).
-		s.logger.Info("xds-nack", lager.Data{"stream": id, "node": node.GetId(), "type": typeURL, "version": version, "error": errorDetail})
+		s.logger.Info("xds-nack", lager.Data{"stream": r.stream, "node": r.node.GetId(), "type": r.typeURL, "version": r.version, "error": r.errDetail})
 	}
 	return nil
 }
 
-func (s *Server) onClosed(open *streams, id int64, node *corev3.Node) {
-	open.mu.Lock()
-	class, known := open.classes[id]
-	delete(open.classes, id)
-	open.mu.Unlock()
-	if known {
+func (s *Server) onClosed(id int64, node *corev3.Node) {
+	if class, known := s.proxies.remove(id); known {
 		s.metrics.connected.WithLabelValues(string(class)).Dec()
 		s.logger.Info("proxy-disconnected", lager.Data{"stream": id, "node": node.GetId(), "class": class})
 	}
+}
+
+// Proxies reports every connected proxy's sync status.
+func (s *Server) Proxies() []ProxyStatus {
+	return s.proxies.list()
 }

@@ -27,6 +27,7 @@ type Server struct {
 	logger  lager.Logger
 	metrics *metrics
 	caches  caches
+	proxies *proxies
 
 	mu      sync.Mutex
 	current xdsresources.Resources
@@ -43,6 +44,7 @@ func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *
 		logger:  logger,
 		metrics: newMetrics(reg),
 		caches:  newCaches(versionPrefix, cacheLogger(logger)),
+		proxies: newProxies(),
 		ready:   make(chan struct{}),
 	}
 }

@@ -1,0 +1,155 @@
+package xdsserver
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
+)
+
+// ProxyStatus is what the pilot knows of one connected proxy, for operators
+// (istiod's /debug/syncz idea): what it was sent, what it accepted, what it
+// rejected.
+type ProxyStatus struct {
+	Stream      int64                 `json:"stream"`
+	Node        string                `json:"node"`
+	Class       xdsresources.Class    `json:"class"`
+	Delta       bool                  `json:"delta"`
+	ConnectedAt time.Time             `json:"connected_at"`
+	Types       map[string]TypeStatus `json:"types"`
+}
+
+// TypeStatus is one resource type on one stream. For State of the World,
+// Sent and Acked are versions; for Delta they are nonces.
+type TypeStatus struct {
+	Sent          string    `json:"sent,omitempty"`
+	SentAt        time.Time `json:"sent_at,omitzero"`
+	Acked         string    `json:"acked,omitempty"`
+	ResourcesSent int       `json:"resources_sent"`
+	Nacks         int       `json:"nacks"`
+	LastError     string    `json:"last_error,omitempty"`
+	nonce         string
+}
+
+// proxies tracks every open stream.
+type proxies struct {
+	mu      sync.Mutex
+	streams map[int64]*ProxyStatus
+}
+
+func newProxies() *proxies {
+	return &proxies{streams: map[int64]*ProxyStatus{}}
+}
+
+func (p *proxies) known(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.streams[id]
+	return ok
+}
+
+func (p *proxies) add(id int64, node string, class xdsresources.Class, delta bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.streams[id] = &ProxyStatus{Stream: id, Node: node, Class: class, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
+}
+
+// remove forgets a stream and returns its class.
+func (p *proxies) remove(id int64) (xdsresources.Class, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.streams[id]
+	delete(p.streams, id)
+	if !ok {
+		return "", false
+	}
+	return s.Class, true
+}
+
+// sent records a response: version (SotW) or nonce as what was sent.
+func (p *proxies) sent(id int64, typeURL, version, nonce string, resources int) {
+	p.update(id, typeURL, func(t *TypeStatus) {
+		t.Sent, t.SentAt, t.nonce, t.ResourcesSent = version, time.Now(), nonce, resources
+	})
+}
+
+// answered records a request that answers a response: an ACK of what was
+// sent under nonce, or a NACK with its error.
+func (p *proxies) answered(id int64, typeURL, nonce, errorDetail string) {
+	p.update(id, typeURL, func(t *TypeStatus) {
+		if nonce == "" || nonce != t.nonce {
+			return
+		}
+		if errorDetail != "" {
+			t.Nacks++
+			t.LastError = errorDetail
+			return
+		}
+		t.Acked = t.Sent
+	})
+}
+
+func (p *proxies) update(id int64, typeURL string, change func(*TypeStatus)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.streams[id]
+	if !ok {
+		return
+	}
+	key := shortType(typeURL)
+	t := s.Types[key]
+	change(&t)
+	s.Types[key] = t
+}
+
+// list returns a copy of every proxy's status, sorted by node then stream.
+func (p *proxies) list() []ProxyStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]ProxyStatus, 0, len(p.streams))
+	for _, s := range p.streams {
+		c := *s
+		c.Types = make(map[string]TypeStatus, len(s.Types))
+		for k, v := range s.Types {
+			c.Types[k] = v
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Node != out[j].Node {
+			return out[i].Node < out[j].Node
+		}
+		return out[i].Stream < out[j].Stream
+	})
+	return out
+}
+
+// shortType turns `type.googleapis.com/envoy.config.listener.v3.Listener`
+// into `Listener`.
+func shortType(typeURL string) string {
+	return typeURL[strings.LastIndex(typeURL, ".")+1:]
+}
+
+// ConfigDump is what the connected proxy nodeID is served, in Envoy's
+// config_dump shape, with the versions it was last sent.
+func (s *Server) ConfigDump(nodeID string) (*adminv3.ConfigDump, error) {
+	for _, p := range s.proxies.list() {
+		if p.Node != nodeID {
+			continue
+		}
+		versions := map[string]string{}
+		for t, status := range p.Types {
+			versions[t] = status.Sent
+		}
+		s.mu.Lock()
+		current := s.current
+		s.mu.Unlock()
+		return xdsresources.ConfigDump(current, p.Class, versions)
+	}
+	return nil, fmt.Errorf("no proxy with node id %q is connected to this pilot", nodeID)
+}
