@@ -1,0 +1,154 @@
+# frozen_string_literal: true
+
+require_relative 'spec_helper'
+require_relative 'example_deployment'
+require 'base64'
+
+RSpec.describe 'the copilot job' do
+  let(:properties) { ExampleDeployment.copilot_properties }
+  let(:links) { ExampleDeployment.copilot_links }
+
+  def render(template, properties: self.properties, links: self.links)
+    CfMesh.render('copilot', template, properties: properties, links: links, spec: ExampleDeployment.control_spec)
+  end
+
+  def config(**overrides)
+    JSON.parse(render('config/copilot.json', **overrides))
+  end
+
+  describe 'config/copilot.json' do
+    it 'renders the example the Go test parses with copilot.Parse' do
+      rendered = render('config/copilot.json')
+      expect(rendered).to eq(CfMesh.match_rendered('copilot/copilot.json', rendered))
+    end
+
+    it 'takes NATS from the nats-tls link, by its DNS name, with the client certificate from properties' do
+      nats = config['nats']
+      expect(nats['servers']).to eq(['tls://nats.service.cf.internal:4224'])
+      expect(nats).to include('user' => 'nats', 'password' => 'nats-password',
+                              'ca_cert_file' => '/var/vcap/jobs/copilot/config/certs/nats_ca.crt',
+                              'cert_file' => '/var/vcap/jobs/copilot/config/certs/nats_client.crt',
+                              'host_ip' => '10.0.1.10', 'instance_id' => 'cf-mesh-control-0')
+    end
+
+    it 'lists every NATS instance when the link names no host' do
+      nats = ExampleDeployment.nats_link('user' => 'nats', 'port' => 4224, 'external' => { 'tls' => { 'ca' => FakePEM.cert('ca') } })
+      expect(config(links: links.merge('nats-tls' => nats))['nats']['servers']).to eq(%w[tls://10.0.2.1:4224 tls://10.0.2.2:4224])
+    end
+
+    it "uses gorouter's and route-emitter's timings by default" do
+      expect(config['nats']).to include('minimum_register_interval' => '20s', 'prune_threshold' => '120s',
+                                        'prune_interval' => '30s', 'initial_sync_wait' => '')
+    end
+
+    it 'finds Cloud Controller at api.<system domain> from its link, or where the property says' do
+      expect(config['cloud_controller']['api_url']).to eq('https://api.sys.example.com')
+      overridden = deep_merge(properties, 'cloud_controller' => { 'api_url' => 'https://api.other.example.com' })
+      expect(config(properties: overridden)['cloud_controller']['api_url']).to eq('https://api.other.example.com')
+    end
+
+    it 'reads the frontend certificates and the gateway ports from the gateway link' do
+      mesh = config['mesh']
+      expect(mesh['frontend_certificates']).to eq([
+        { 'name' => 'system-domain', 'cert_file' => '/var/vcap/jobs/copilot/config/frontend/system-domain.crt' },
+        { 'name' => 'apps-domain', 'cert_file' => '/var/vcap/jobs/copilot/config/frontend/apps-domain.crt' },
+      ])
+      custom = ExampleDeployment.gateway_link(deep_merge(ExampleDeployment.gateway_properties,
+                                                         'listeners' => { 'http_port' => 8080, 'https_port' => 8443 }))
+      expect(config(links: links.merge('gateway' => custom))['mesh']).to include('gateway_http_port' => 8080, 'gateway_https_port' => 8443)
+    end
+
+    it 'without a gateway link serves no frontend certificate, on its own ports' do
+      rendered = config(links: links.except('gateway'),
+                        properties: deep_merge(properties, 'mesh' => { 'gateway_https_port' => 8443 }))
+      expect(rendered['mesh']).to include('frontend_certificates' => [], 'gateway_http_port' => 80, 'gateway_https_port' => 8443)
+    end
+
+    it 'serves MCP over mutual TLS on all interfaces' do
+      expect(config['mcp']).to include('listen_address' => '0.0.0.0:9009', 'tls' => {
+        'cert_file' => '/var/vcap/jobs/copilot/config/certs/mcp_server.crt',
+        'key_file' => '/var/vcap/jobs/copilot/config/certs/mcp_server.key',
+        'ca_file' => '/var/vcap/jobs/copilot/config/certs/mcp_ca.crt',
+      })
+    end
+
+    it 'serves plaintext MCP only on loopback' do
+      local = deep_merge(without(properties, 'mcp.tls'), 'mcp' => { 'listen_ip' => '127.0.0.1' })
+      expect(config(properties: local)['mcp']).to include('listen_address' => '127.0.0.1:9009', 'tls' => {})
+    end
+
+    it 'passes gRPC limits only when set' do
+      expect(config['mcp']['grpc']).to eq({})
+      tuned = deep_merge(properties, 'mcp' => { 'grpc' => { 'max_send_message_bytes' => 1024, 'keepalive_time' => '1m' } })
+      expect(config(properties: tuned)['mcp']['grpc']).to eq('max_send_message_bytes' => 1024, 'keepalive_time' => '1m')
+    end
+
+    describe 'raises naming the property' do
+      {
+        'a missing MCP certificate off loopback' => [->(p) { without(p, 'mcp.tls.certificate') }, /mcp.tls.certificate: required, because mcp.listen_ip 0.0.0.0 is not loopback/],
+        'a key that is not PEM' => [->(p) { deep_merge(p, 'mcp' => { 'tls' => { 'private_key' => 'secret' } }) }, /mcp.tls.private_key: not a PEM private key/],
+        'a bad duration' => [->(p) { deep_merge(p, 'cloud_controller' => { 'full_sync_interval' => 300 }) }, /cloud_controller.full_sync_interval: 300 is not a duration/],
+        'a duration without unit' => [->(p) { deep_merge(p, 'debounce' => '100') }, /debounce: "100" is not a duration/],
+        'an unknown log level' => [->(p) { p.merge('log_level' => 'warn') }, /log_level: "warn" is not one of debug, info, error, fatal/],
+        'no UAA client secret' => [->(p) { without(p, 'cloud_controller.client_secret') }, /cloud_controller.client_secret: required/],
+        'a page size Cloud Controller refuses' => [->(p) { deep_merge(p, 'cloud_controller' => { 'per_page' => 10_000 }) }, /cloud_controller.per_page: 10000/],
+        'half a NATS client certificate' => [->(p) { without(p, 'nats.tls.client_key') }, /nats.tls.client_cert and nats.tls.client_key: set both or neither/],
+        'a port out of range' => [->(p) { deep_merge(p, 'mcp' => { 'port' => 70_000 }) }, /mcp.port: 70000 is not a port/],
+        'gateway ports beside a gateway link' => [->(p) { deep_merge(p, 'mesh' => { 'gateway_http_port' => 8080 }) }, /leave unset when the copilot consumes a gateway link/],
+      }.each do |name, (mutate, message)|
+        it "for #{name}" do
+          expect { config(properties: mutate.call(properties)) }.to raise_error(message)
+        end
+      end
+
+      it 'for no Cloud Controller at all' do
+        expect { config(links: links.except('cloud_controller')) }.to raise_error(/cloud_controller.api_url: required when the copilot consumes no cloud_controller link/)
+      end
+    end
+  end
+
+  describe 'config/frontend-certificates' do
+    it 'holds each certificate of the gateway link, never a key' do
+      lines = render('config/frontend-certificates').lines.map(&:split)
+      expect(lines.map(&:first)).to eq(%w[system-domain apps-domain])
+      expect(Base64.strict_decode64(lines.first.last)).to eq(FakePEM.cert('system domain'))
+      expect(render('config/frontend-certificates')).not_to include(Base64.strict_encode64(FakePEM.key('system domain')))
+    end
+
+    it 'is empty without a gateway link' do
+      expect(render('config/frontend-certificates', links: links.except('gateway')).strip).to be_empty
+    end
+  end
+
+  describe 'certificates' do
+    it 'writes the PEM properties and the NATS CA from the link' do
+      expect(render('config/certs/mcp_server.crt')).to include(FakePEM.cert('copilot server'))
+      expect(render('config/certs/nats_ca.crt')).to include(FakePEM.cert('nats ca'))
+      with_ca = deep_merge(properties, 'nats' => { 'tls' => { 'ca_cert' => FakePEM.cert('own nats ca') } })
+      expect(render('config/certs/nats_ca.crt', properties: with_ca)).to include(FakePEM.cert('own nats ca'))
+    end
+  end
+
+  describe 'config/bpm.yml' do
+    it 'runs the copilot with its configuration' do
+      process = YAML.safe_load(render('config/bpm.yml'))['processes'].first
+      expect(process).to include('name' => 'copilot', 'executable' => '/var/vcap/packages/copilot/bin/copilot',
+                                 'args' => ['-config', '/var/vcap/jobs/copilot/config/copilot.json'],
+                                 'limits' => { 'open_files' => 65_536 })
+    end
+  end
+
+  describe 'bin/pre-start' do
+    it 'is a bash script that checks the certificates in use and the ports' do
+      script = render('bin/pre-start')
+      expect(script).to include('require_file "$job/config/certs/mcp_server.crt" mcp.tls.certificate')
+      expect(script).to include('require_free_port 9009 mcp.port', 'require_free_port 9014 status.address')
+      expect(bash_syntax_errors(script)).to be_empty
+    end
+
+    it 'checks no MCP certificate when MCP is plaintext on loopback' do
+      local = deep_merge(without(properties, 'mcp.tls'), 'mcp' => { 'listen_ip' => '127.0.0.1' })
+      expect(render('bin/pre-start', properties: local)).not_to include('mcp_server.crt')
+    end
+  end
+end
