@@ -158,7 +158,17 @@ func (c *Client) runStream(ctx context.Context, address string) (received bool, 
 	if c.cfg.Transport == TransportSotW {
 		return c.runSotW(streamCtx, conn, address)
 	}
-	return c.runDelta(streamCtx, conn, address)
+	received, err = c.runDelta(streamCtx, conn, address)
+	if !received && status.Code(err) == codes.Unimplemented && ctx.Err() == nil {
+		// Version skew: a copilot older than incremental MCP answers Delta
+		// with Unimplemented. State of the World serves the same world; the
+		// next connection tries Delta again, in case that copilot was
+		// upgraded meanwhile.
+		c.logger.Info("copilot-speaks-sotw-only", lager.Data{"address": address, "reason": err.Error()})
+		c.metrics.sotwFallbacks.Inc()
+		return c.runSotW(streamCtx, conn, address)
+	}
+	return received, err
 }
 
 // commit makes next the current store after an accepted response and

@@ -15,6 +15,8 @@ type metrics struct {
 	responses  *prometheus.CounterVec
 	received   *prometheus.CounterVec
 	lastUpdate prometheus.Gauge
+	// sotwFallbacks counts connections to copilots that spoke SotW only.
+	sotwFallbacks prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -35,6 +37,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lastUpdate: f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_mcp_last_update_timestamp_seconds",
 			Help: "Unix time of the last MCP response the pilot accepted.",
+		}),
+		sotwFallbacks: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_mcp_sotw_fallbacks_total",
+			Help: "Connections on which a copilot answered Delta with Unimplemented (an older copilot) and the pilot used State of the World.",
 		}),
 	}
 }
