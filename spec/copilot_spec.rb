@@ -89,6 +89,8 @@ RSpec.describe 'the copilot job' do
         'a key that is not PEM' => [->(p) { deep_merge(p, 'mcp' => { 'tls' => { 'private_key' => 'secret' } }) }, /mcp.tls.private_key: not a PEM private key/],
         'a bad duration' => [->(p) { deep_merge(p, 'cloud_controller' => { 'full_sync_interval' => 300 }) }, /cloud_controller.full_sync_interval: 300 is not a duration/],
         'a duration without unit' => [->(p) { deep_merge(p, 'debounce' => '100') }, /debounce: "100" is not a duration/],
+        'debug APIs off loopback' => [->(p) { p.merge('status' => { 'address' => '0.0.0.0:9014' }) }, /status.address: 0.0.0.0:9014 is not a loopback host:port; the debug APIs stay on loopback/],
+        'a metrics address without port' => [->(p) { p.merge('metrics' => { 'address' => '10.0.0.5' }) }, /metrics.address: 10.0.0.5 is not host:port/],
         'an unknown log level' => [->(p) { p.merge('log_level' => 'warn') }, /log_level: "warn" is not one of debug, info, error, fatal/],
         'no UAA client secret' => [->(p) { without(p, 'cloud_controller.client_secret') }, /cloud_controller.client_secret: required/],
         'a page size Cloud Controller refuses' => [->(p) { deep_merge(p, 'cloud_controller' => { 'per_page' => 10_000 }) }, /cloud_controller.per_page: 10000/],
@@ -139,6 +141,12 @@ RSpec.describe 'the copilot job' do
   end
 
   describe 'bin/pre-start' do
+    it 'checks the metrics port when metrics are served off loopback' do
+      script = render('bin/pre-start', properties: properties.merge('metrics' => { 'address' => '0.0.0.0:9115' }))
+      expect(script).to include('require_free_port 9115 metrics.address')
+      expect(config(properties: properties.merge('metrics' => { 'address' => '0.0.0.0:9115' }))['metrics_address']).to eq('0.0.0.0:9115')
+    end
+
     it 'is a bash script that checks the certificates in use and the ports' do
       script = render('bin/pre-start')
       expect(script).to include('require_file "$job/config/certs/mcp_server.crt" mcp.tls.certificate')

@@ -86,6 +86,8 @@ RSpec.describe 'the pilot job' do
         'an unknown tracing provider' => [->(p) { deep_merge(p, 'gateway' => { 'tracing' => { 'provider' => 'jaeger' } }) }, /gateway.tracing.provider: "jaeger" is neither zipkin nor opentelemetry/],
         'a sampling rate over 100' => [->(p) { deep_merge(p, 'gateway' => { 'tracing' => { 'sampling_percent' => 150 } }) }, /gateway.tracing.sampling_percent: 150 is not a percentage/],
         'a bad timeout' => [->(p) { deep_merge(p, 'gateway' => { 'request_timeout' => '15 minutes' }) }, /gateway.request_timeout: "15 minutes" is not a duration/],
+        'debug APIs off loopback' => [->(p) { p.merge('status' => { 'address' => '0.0.0.0:15014' }) }, /status.address: 0.0.0.0:15014 is not a loopback host:port; the debug APIs stay on loopback/],
+        'a metrics address without port' => [->(p) { p.merge('metrics' => { 'address' => '10.0.0.5' }) }, /metrics.address: 10.0.0.5 is not host:port/],
         'an unknown log level' => [->(p) { p.merge('log_level' => 'trace') }, /log_level: "trace" is not one of/],
       }.each do |name, (mutate, message)|
         it "for #{name}" do
@@ -111,6 +113,12 @@ RSpec.describe 'the pilot job' do
   end
 
   describe 'bin/pre-start' do
+    it 'checks the metrics port when metrics are served off loopback' do
+      script = render('bin/pre-start', properties: properties.merge('metrics' => { 'address' => '0.0.0.0:9115' }))
+      expect(script).to include('require_free_port 9115 metrics.address')
+      expect(config(properties: properties.merge('metrics' => { 'address' => '0.0.0.0:9115' }))['metrics_address']).to eq('0.0.0.0:9115')
+    end
+
     it 'is a bash script that checks the certificates in use and the ports' do
       script = render('bin/pre-start')
       expect(script).to include('require_file "$job/config/certs/xds_server.crt" xds.tls.certificate',

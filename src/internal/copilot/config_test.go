@@ -49,6 +49,10 @@ var _ = Describe("Config", func() {
 		Entry("a typo in a property", `{"route_file": {"path": "r.yaml"}}`, `unknown field "route_file"`),
 		Entry("a negative debounce", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "debounce": "-1s"}`,
 			"debounce: must not be negative"),
+		Entry("debug APIs off the host", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "status_address": "0.0.0.0:9014"}`,
+			"status_address: 0.0.0.0:9014 is not a loopback address; debug APIs stay on loopback, set metrics_address"),
+		Entry("a metrics address that is no address", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "metrics_address": "9015"}`,
+			`metrics_address: "9015" is not host:port`),
 		Entry("a log level nobody knows", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "log_level": "verbose"}`,
 			`log_level "verbose"`),
 	)

@@ -87,7 +87,7 @@ func (c *Copilot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := statusserver.New(c.cfg.StatusAddress, c.registry, c.isReady, c.logger, c.debugHandlers())
+	status, err := statusserver.Open(c.cfg.StatusAddress, c.cfg.MetricsAddress, c.registry, c.isReady, c.logger, c.debugHandlers())
 	if err != nil {
 		return err
 	}

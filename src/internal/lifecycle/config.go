@@ -2,9 +2,12 @@ package lifecycle
 
 import (
 	"errors"
+	"fmt"
+	"net"
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
 )
 
 // DefaultDebounce is how long changes must be quiet before a process
@@ -19,9 +22,13 @@ type ProcessConfig struct {
 	// rebuilds (copilot: source changes; pilot: MCP updates, a new route
 	// arrives as three collections); default 100ms.
 	Debounce jsonduration.Duration `json:"debounce"`
-	// StatusAddress serves /metrics, /healthz and /readyz; it defaults to a
-	// loopback address per process.
+	// StatusAddress serves /metrics, /healthz, /readyz and the debug APIs;
+	// it must be loopback (debug APIs show routes and proxy identities) and
+	// defaults to a loopback address per process.
 	StatusAddress string `json:"status_address"`
+	// MetricsAddress, when set, serves only /metrics, /healthz and /readyz,
+	// on any interface, for a Prometheus scraper or load balancer check.
+	MetricsAddress string `json:"metrics_address,omitempty"`
 	// LogLevel is debug, info (default), error or fatal.
 	LogLevel string `json:"log_level"`
 }
@@ -42,6 +49,14 @@ func (p ProcessConfig) Validate() error {
 	var errs []error
 	if p.Debounce < 0 {
 		errs = append(errs, errors.New("debounce: must not be negative"))
+	}
+	if err := tlsconfig.CheckLoopback(p.StatusAddress); err != nil {
+		errs = append(errs, fmt.Errorf("status_address: %w; debug APIs stay on loopback, set metrics_address to scrape metrics from another host", err))
+	}
+	if p.MetricsAddress != "" {
+		if _, _, err := net.SplitHostPort(p.MetricsAddress); err != nil {
+			errs = append(errs, fmt.Errorf("metrics_address: %q is not host:port", p.MetricsAddress))
+		}
 	}
 	if _, err := ParseLogLevel(p.LogLevel); err != nil {
 		errs = append(errs, err)

@@ -67,7 +67,7 @@ func (p *Pilot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	status, err := statusserver.New(p.cfg.StatusAddress, p.registry, p.ready, p.logger, p.debugHandlers())
+	status, err := statusserver.Open(p.cfg.StatusAddress, p.cfg.MetricsAddress, p.registry, p.ready, p.logger, p.debugHandlers())
 	if err != nil {
 		return err
 	}

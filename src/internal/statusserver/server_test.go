@@ -75,3 +75,48 @@ var _ = Describe("Server", func() {
 		Expect(err).To(MatchError(ContainSubstring("status server")))
 	})
 })
+
+var _ = Describe("Servers", func() {
+	get := func(address, path string) int {
+		resp, err := http.Get("http://" + address + path)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	start := func(metricsAddress string) (*statusserver.Servers, context.CancelFunc, chan error) {
+		servers, err := statusserver.Open("127.0.0.1:0", metricsAddress, prometheus.NewRegistry(), func() bool { return true },
+			lagertest.NewTestLogger("status"), map[string]http.Handler{
+				"/debug/routes": statusserver.JSON(func(*http.Request) (any, error) { return []string{"app.example.com"}, nil }),
+			})
+		Expect(err).NotTo(HaveOccurred())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- servers.Run(ctx) }()
+		return servers, cancel, done
+	}
+
+	It("keeps the debug APIs off the metrics address", func() {
+		servers, cancel, done := start("127.0.0.1:0")
+		defer func() { cancel(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) }()
+		metrics := servers.Metrics.Address()
+		Expect(get(metrics, "/metrics")).To(Equal(http.StatusOK))
+		Expect(get(metrics, "/readyz")).To(Equal(http.StatusOK))
+		Expect(get(metrics, "/debug/routes")).To(Equal(http.StatusNotFound))
+		Expect(get(servers.Status.Address(), "/debug/routes")).To(Equal(http.StatusOK))
+	})
+
+	It("serves only the status server without a metrics address", func() {
+		servers, cancel, done := start("")
+		defer func() { cancel(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) }()
+		Expect(servers.Metrics).To(BeNil())
+		Expect(get(servers.Status.Address(), "/metrics")).To(Equal(http.StatusOK))
+	})
+
+	It("releases the status listener when the metrics address cannot be bound", func() {
+		taken, err := statusserver.New("127.0.0.1:0", prometheus.NewRegistry(), func() bool { return true }, lagertest.NewTestLogger("status"), nil)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = statusserver.Open("127.0.0.1:0", taken.Address(), prometheus.NewRegistry(), func() bool { return true }, lagertest.NewTestLogger("status"), nil)
+		Expect(err).To(MatchError(ContainSubstring("status server")))
+	})
+})

@@ -152,14 +152,22 @@ func ValidateEndpoint(field string, files Files, addresses ...string) error {
 		return errors.Join(errs...)
 	}
 	for _, address := range addresses {
-		host, _, err := net.SplitHostPort(address)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not host:port", field, address))
-			continue
-		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			errs = append(errs, fmt.Errorf("%s: %s is not a loopback address, so TLS is required (mutual TLS on every control-plane port)", field, address))
+		if err := CheckLoopback(address); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w, so TLS is required (mutual TLS on every control-plane port)", field, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckLoopback reports whether address is host:port with a loopback host
+// (an IP in 127.0.0.0/8 or ::1, or localhost).
+func CheckLoopback(address string) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", address)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s is not a loopback address", address)
+	}
+	return nil
 }

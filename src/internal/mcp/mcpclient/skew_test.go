@@ -53,4 +53,3 @@ var _ = Describe("Version skew", func() {
 		expectSameWorld(rec.last(), changed)
 	})
 })
-
