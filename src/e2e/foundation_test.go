@@ -108,7 +108,8 @@ func startControlPlane(ccURL, natsURL string, gw gatewaySettings) *controlPlane 
 	copilotConfig := copilot.Config{
 		CloudController: &ccpoller.Config{
 			APIURL: ccURL, ClientID: clientID, ClientSecret: secret,
-			PollInterval: jsonduration.Duration(300 * time.Millisecond), PerPage: 2,
+			EventPollInterval: jsonduration.Duration(200 * time.Millisecond), PerPage: 2,
+			FullSyncInterval: jsonduration.Duration(5 * time.Minute), // changes must arrive as audit events
 		},
 		NATS: natssubscriber.Config{
 			Servers:                 []string{natsURL},

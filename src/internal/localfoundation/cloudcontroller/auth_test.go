@@ -50,7 +50,7 @@ var _ = Describe("authentication", func() {
 	})
 
 	It("guards unknown /v3 endpoints too", func() {
-		status, _ := s.do(http.MethodGet, "/v3/apps", "", "")
+		status, _ := s.do(http.MethodGet, "/v3/stacks", "", "")
 		Expect(status).To(Equal(http.StatusUnauthorized))
 	})
 

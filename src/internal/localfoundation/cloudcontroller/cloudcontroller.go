@@ -3,7 +3,6 @@ package cloudcontroller
 import (
 	"crypto/rand"
 	"fmt"
-	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -65,26 +64,45 @@ type CloudController struct {
 	opts Options
 	mux  *http.ServeMux
 
-	mu        sync.Mutex
-	baseURL   string
-	domains   []*domain
-	apps      map[string]*app
-	processes []*process
-	routes    []*route
-	tokens    map[string]time.Time
-	requests  map[string]int
-	faults    []Fault
+	mu             sync.Mutex
+	baseURL        string
+	organizations  []*organization
+	spaces         []*space
+	domains        []*domain
+	apps           map[string]*app
+	appOrder       []*app
+	processes      []*process
+	routes         []*route
+	events         []*auditEvent
+	suppressEvents bool
+	tokens         map[string]time.Time
+	requests       map[string]int
+	listings       map[string]int
+	faults         []Fault
+}
+
+type organization struct {
+	guid, name string
+	createdAt  time.Time
+}
+
+type space struct {
+	guid, name, orgGUID string
+	createdAt           time.Time
 }
 
 type domain struct {
 	guid, name string
 	internal   bool
-	createdAt  time.Time
+	// orgGUID is the owning organization of a private domain, empty for a
+	// shared one.
+	orgGUID   string
+	createdAt time.Time
 }
 
 type app struct {
-	guid, name string
-	createdAt  time.Time
+	guid, name, spaceGUID, state string
+	createdAt, updatedAt         time.Time
 }
 
 type process struct {
@@ -93,11 +111,11 @@ type process struct {
 }
 
 type route struct {
-	guid, host, path, domainGUID string
-	loadBalancing                string
-	annotations                  map[string]string
-	destinations                 []destination
-	createdAt, updatedAt         time.Time
+	guid, host, path, domainGUID, spaceGUID string
+	loadBalancing                           string
+	annotations                             map[string]string
+	destinations                            []destination
+	createdAt, updatedAt                    time.Time
 }
 
 type destination struct {
@@ -107,14 +125,32 @@ type destination struct {
 	createdAt                            time.Time
 }
 
-// New returns an empty Cloud Controller.
+// The organization and space that exist from the start and hold every app
+// and route created without InSpace.
+const (
+	DefaultOrganizationGUID = "3c8a1c4e-6f1d-4b8e-9a57-2f0d8c1e5a01"
+	DefaultSpaceGUID        = "8e2bd5b2-7b4e-4c2f-9d0b-5c3d1f0a6e11"
+)
+
+// App states (`app.state`).
+const (
+	AppStarted = "STARTED"
+	AppStopped = "STOPPED"
+)
+
+// New returns a Cloud Controller holding only the default organization and
+// space.
 func New(opts Options) *CloudController {
 	cc := &CloudController{
 		opts:     opts.withDefaults(),
 		apps:     map[string]*app{},
 		tokens:   map[string]time.Time{},
 		requests: map[string]int{},
+		listings: map[string]int{},
 	}
+	now := cc.now()
+	cc.organizations = []*organization{{guid: DefaultOrganizationGUID, name: "default-org", createdAt: now}}
+	cc.spaces = []*space{{guid: DefaultSpaceGUID, name: "default-space", orgGUID: DefaultOrganizationGUID, createdAt: now}}
 	cc.mux = cc.newMux()
 	return cc
 }
@@ -131,80 +167,6 @@ func (cc *CloudController) SetBaseURL(url string) {
 // ClientCredentials returns the UAA client the stand-in accepts.
 func (cc *CloudController) ClientCredentials() (clientID, clientSecret string) {
 	return cc.opts.ClientID, cc.opts.ClientSecret
-}
-
-// AddDomain adds a shared HTTP domain and returns its GUID.
-func (cc *CloudController) AddDomain(name string, internal bool) string {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	d := &domain{guid: newGUID(), name: name, internal: internal, createdAt: cc.now()}
-	cc.domains = append(cc.domains, d)
-	return d.guid
-}
-
-// AddApp adds an app and returns its GUID.
-func (cc *CloudController) AddApp(name string) string {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	a := &app{guid: newGUID(), name: name, createdAt: cc.now()}
-	cc.apps[a.guid] = a
-	return a.guid
-}
-
-// AddProcess adds a process of the given type to an app and returns the
-// process GUID. The app is not checked, so tests can model dangling data.
-func (cc *CloudController) AddProcess(appGUID, processType string) string {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	p := &process{guid: newGUID(), appGUID: appGUID, processType: processType, version: newGUID(), createdAt: cc.now()}
-	cc.processes = append(cc.processes, p)
-	return p.guid
-}
-
-// AddRoute adds an HTTP route without destinations and returns its GUID.
-// The domain is not checked, so tests can model a route whose domain Cloud
-// Controller does not include.
-func (cc *CloudController) AddRoute(host, domainGUID, path string) string {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	now := cc.now()
-	r := &route{guid: newGUID(), host: host, path: path, domainGUID: domainGUID, createdAt: now, updatedAt: now}
-	cc.routes = append(cc.routes, r)
-	return r.guid
-}
-
-// SetRouteOptions sets a route's `options.loadbalancing` ("" removes it).
-func (cc *CloudController) SetRouteOptions(routeGUID, loadBalancing string) error {
-	return cc.updateRoute(routeGUID, func(r *route) { r.loadBalancing = loadBalancing })
-}
-
-// SetRouteAnnotations replaces a route's metadata annotations.
-func (cc *CloudController) SetRouteAnnotations(routeGUID string, annotations map[string]string) error {
-	return cc.updateRoute(routeGUID, func(r *route) { r.annotations = maps.Clone(annotations) })
-}
-
-func (cc *CloudController) updateRoute(routeGUID string, update func(*route)) error {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	r := cc.findRoute(routeGUID)
-	if r == nil {
-		return errRouteNotFound
-	}
-	update(r)
-	r.updatedAt = cc.now()
-	return nil
-}
-
-// DeleteRoute deletes a route; deleting an unknown route does nothing.
-func (cc *CloudController) DeleteRoute(guid string) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	for i, r := range cc.routes {
-		if r.guid == guid {
-			cc.routes = append(cc.routes[:i:i], cc.routes[i+1:]...)
-			return
-		}
-	}
 }
 
 // InjectFault adds a fault; faults are tried in the order they were added
@@ -228,6 +190,16 @@ func (cc *CloudController) Requests(path string) int {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	return cc.requests[path]
+}
+
+// Listings returns how many unfiltered requests to a list endpoint
+// (`/v3/routes`, `/v3/apps`, ...) it answered: each page of a full listing
+// counts once. Targeted requests (`guids`, `app_guids`, `created_ats`, ...)
+// and faulted requests do not count.
+func (cc *CloudController) Listings(path string) int {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.listings[path]
 }
 
 // RevokeTokens invalidates every token issued so far, as if UAA's signing
@@ -255,6 +227,15 @@ func (cc *CloudController) findDomain(guid string) *domain {
 	for _, d := range cc.domains {
 		if d.guid == guid {
 			return d
+		}
+	}
+	return nil
+}
+
+func (cc *CloudController) findSpace(guid string) *space {
+	for _, s := range cc.spaces {
+		if s.guid == guid {
+			return s
 		}
 	}
 	return nil

@@ -1,7 +1,10 @@
 package cloudcontroller
 
 import (
+	"net/http"
+	"net/url"
 	"testing"
+	"time"
 )
 
 // FuzzDecodeDestinations feeds destination request bodies to the decoder:
@@ -44,6 +47,50 @@ func FuzzDecodeDestinations(f *testing.F) {
 			if in.weight != nil && !replace {
 				t.Fatalf("accepted a weighted insert: %+v", in)
 			}
+		}
+	})
+}
+
+// FuzzListQuery feeds list queries to the parser every list endpoint
+// uses: it must never panic, must refuse with a status and detail, and what
+// it accepts must be within Cloud Controller's limits and filter without
+// panicking.
+func FuzzListQuery(f *testing.F) {
+	for _, seed := range []string{
+		"",
+		"page=2&per_page=5000&order_by=-created_at",
+		"types=audit.app.map-route,audit.route.create&created_ats[gte]=2026-01-01T00:00:00Z",
+		"created_ats[lt]=2026-01-01T00:00:00Z&updated_ats=2026-01-01T00:00:00Z,2026-01-02T00:00:00Z",
+		"target_guids[not]=a,b&guids=c",
+		"created_ats[gte]=2026-01-01T00:00:00+01:00",
+		"created_ats[between]=x",
+		"per_page=0", "page=-1", "order_by=+-created_at", "include=domain", "include=space",
+		"guids[gt]=x", "%zz", "a=1&a=2",
+	} {
+		f.Add(seed)
+	}
+	specs := []listSpec{routeListSpec, processListSpec, appListSpec, spaceListSpec, organizationListSpec, domainListSpec, eventListSpec}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		for _, spec := range specs {
+			req, apiErr := spec.parse(q)
+			if apiErr != nil {
+				if apiErr.Status != http.StatusBadRequest || apiErr.Detail == "" {
+					t.Fatalf("refusal without 400 and detail: %+v", apiErr)
+				}
+				continue
+			}
+			if req.page < 1 || req.perPage < 1 || req.perPage > maxPerPage {
+				t.Fatalf("accepted page %d per_page %d", req.page, req.perPage)
+			}
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			_ = selectAll(req, []int{1, 2, 3}, func(i int) attrs {
+				return attrs{createdAt: now.Add(time.Duration(i) * time.Second), updatedAt: now, values: single("guids", "g")}
+			})
+			_, _, _ = req.window("http://x", "/v3/x", 7)
 		}
 	})
 }

@@ -160,6 +160,7 @@ func (cc *CloudController) changeDestinations(routeGUID string, inputs []destina
 			return nil, unprocessable("Destinations cannot contain duplicate entries")
 		}
 	}
+	before := rt.destinations
 	if replace {
 		rt.destinations = cc.mergeMappings(nil, rt.destinations, wanted)
 	} else {
@@ -168,7 +169,83 @@ func (cc *CloudController) changeDestinations(routeGUID string, inputs []destina
 		}
 		rt.destinations = cc.mergeMappings(rt.destinations, rt.destinations, wanted)
 	}
+	cc.recordMappingChanges(rt, before, rt.destinations)
 	return presentDestinations(rt), nil
+}
+
+// recordMappingChanges records what UpdateRouteDestinations records: one
+// `audit.app.unmap-route` per removed destination, then one
+// `audit.app.map-route` per added one (a weight change is both). The
+// route's own `updated_at` does not move. The caller holds cc.mu.
+func (cc *CloudController) recordMappingChanges(rt *route, before, after []destination) {
+	sameGUID := func(d destination) func(destination) bool {
+		return func(o destination) bool { return o.guid == d.guid }
+	}
+	for _, d := range before {
+		if !slices.ContainsFunc(after, sameGUID(d)) {
+			cc.recordMapping(eventUnmapRoute, rt, d)
+		}
+	}
+	for _, d := range after {
+		if !slices.ContainsFunc(before, sameGUID(d)) {
+			cc.recordMapping(eventMapRoute, rt, d)
+		}
+	}
+}
+
+func (cc *CloudController) recordMapping(eventType string, rt *route, d destination) {
+	t := target{guid: d.appGUID, kind: "app"}
+	spaceGUID := rt.spaceGUID
+	if a := cc.apps[d.appGUID]; a != nil {
+		t.name, spaceGUID = a.name, a.spaceGUID
+	}
+	data := map[string]any{
+		"route_guid": rt.guid, "app_port": d.port, "route_mapping_guid": d.guid, "destination_guid": d.guid,
+		"process_type": d.processType, "weight": d.weight, "protocol": d.protocol,
+	}
+	if rt.loadBalancing != "" {
+		data["route_options"] = map[string]any{"loadbalancing": rt.loadBalancing}
+	}
+	cc.record(eventType, t, spaceGUID, cc.orgOf(spaceGUID), data)
+}
+
+// DeleteDestination removes one destination from a route, as
+// `DELETE /v3/routes/:guid/destinations/:destination_guid` does: not a
+// weighted one, and recording `audit.app.unmap-route`. The error is an
+// *APIError.
+func (cc *CloudController) DeleteDestination(routeGUID, destinationGUID string) error {
+	if err := cc.deleteDestination(routeGUID, destinationGUID); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (cc *CloudController) deleteDestination(routeGUID, destinationGUID string) *APIError {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	rt := cc.findRoute(routeGUID)
+	if rt == nil {
+		return errRouteNotFound
+	}
+	i := slices.IndexFunc(rt.destinations, func(d destination) bool { return d.guid == destinationGUID })
+	if i < 0 {
+		return unprocessable("Unable to unmap route from destination. Ensure the route has a destination with this guid.")
+	}
+	if rt.destinations[i].weight != nil {
+		return unprocessable("Weighted destinations cannot be deleted individually.")
+	}
+	before := rt.destinations
+	rt.destinations = slices.Delete(slices.Clone(before), i, i+1)
+	cc.recordMappingChanges(rt, before, rt.destinations)
+	return nil
+}
+
+func (cc *CloudController) serveDeleteDestination(w http.ResponseWriter, r *http.Request) {
+	if apiErr := cc.deleteDestination(r.PathValue("guid"), r.PathValue("destination")); apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (cc *CloudController) checkAppsExist(inputs []destinationInput) *APIError {

@@ -1,138 +1,68 @@
 package cloudcontroller
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
 )
 
-// Cloud Controller's paging limits.
-const (
-	defaultPerPage = 50
-	maxPerPage     = 5000
-)
-
-// pageRequest is a parsed list query.
-type pageRequest struct {
-	page, perPage int
-	include       string
-	query         url.Values
-}
-
-// parsePageRequest reads `page`, `per_page` and (when includes are allowed)
-// `include`, refusing anything else the way Cloud Controller refuses an
-// unknown parameter.
-func parsePageRequest(q url.Values, includes ...string) (pageRequest, *APIError) {
-	req := pageRequest{page: 1, perPage: defaultPerPage, query: q}
-	valid := []string{"page", "per_page"}
-	if len(includes) > 0 {
-		valid = append(valid, "include")
-	}
-	var unknown []string
-	for k := range q {
-		if !slices.Contains(valid, k) {
-			unknown = append(unknown, "'"+k+"'")
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return req, badQueryParameter(fmt.Sprintf("Unknown query parameter(s): %s. Valid parameters are: '%s'",
-			strings.Join(unknown, ", "), strings.Join(valid, "', '")))
-	}
-	var err *APIError
-	if req.page, err = intParam(q, "page", 1, 1, 1<<31-1, "Page must be greater than 0"); err != nil {
-		return req, err
-	}
-	if req.perPage, err = intParam(q, "per_page", defaultPerPage, 1, maxPerPage, "Per page must be between 1 and 5000"); err != nil {
-		return req, err
-	}
-	req.include = q.Get("include")
-	if req.include != "" && !slices.Contains(includes, req.include) {
-		return req, badQueryParameter(fmt.Sprintf("Invalid included resource: '%s'. Valid included resources are: '%s'",
-			req.include, strings.Join(includes, "', '")))
-	}
-	return req, nil
-}
-
-func intParam(q url.Values, name string, def, lo, hi int, message string) (int, *APIError) {
-	if !q.Has(name) {
-		return def, nil
-	}
-	v, err := strconv.Atoi(q.Get(name))
-	if err != nil || v < lo || v > hi {
-		return 0, badQueryParameter(message)
-	}
-	return v, nil
-}
-
-// pagination is Cloud Controller's pagination object.
-type pagination struct {
-	TotalResults int   `json:"total_results"`
-	TotalPages   int   `json:"total_pages"`
-	First        href  `json:"first"`
-	Last         href  `json:"last"`
-	Next         *href `json:"next"`
-	Previous     *href `json:"previous"`
-}
-
-// window returns the [start, end) slice bounds of the requested page among
-// total results, and the pagination object for it, with absolute links that
-// repeat the request's other parameters.
-func (req pageRequest) window(base, path string, total int) (start, end int, p pagination) {
-	lastPage := max((total+req.perPage-1)/req.perPage, 1)
-	link := func(page int) href {
-		q := url.Values{}
-		for k, v := range req.query {
-			q[k] = v
-		}
-		q.Set("page", strconv.Itoa(page))
-		q.Set("per_page", strconv.Itoa(req.perPage))
-		return href{base + path + "?" + q.Encode()}
-	}
-	p = pagination{TotalResults: total, TotalPages: lastPage, First: link(1), Last: link(lastPage)}
-	if req.page < lastPage {
-		next := link(req.page + 1)
-		p.Next = &next
-	}
-	if req.page > 1 {
-		prev := link(req.page - 1)
-		p.Previous = &prev
-	}
-	start = min((req.page-1)*req.perPage, total)
-	end = min(start+req.perPage, total)
-	return start, end, p
-}
-
-type listResponse struct {
-	Pagination pagination `json:"pagination"`
-	Resources  any        `json:"resources"`
-	Included   any        `json:"included,omitempty"`
-}
-
-func (cc *CloudController) listRoutes(w http.ResponseWriter, r *http.Request) {
-	req, apiErr := parsePageRequest(r.URL.Query(), "domain")
+// serveList answers a list endpoint: it parses the query against spec,
+// selects and orders items under cc.mu, and presents the requested page.
+func serveList[T any](cc *CloudController, w http.ResponseWriter, r *http.Request, path string, spec listSpec,
+	items func() []T, attrsOf func(T) attrs, present func(base string, req pageRequest, page []T) (resources, included any),
+) {
+	req, apiErr := spec.parse(r.URL.Query())
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
 	base := cc.base(r)
 	cc.mu.Lock()
-	start, end, p := req.window(base, "/v3/routes", len(cc.routes))
-	page := cc.routes[start:end]
-	resources := make([]routeJSON, 0, len(page))
-	for _, rt := range page {
-		resources = append(resources, cc.presentRoute(base, rt))
+	if req.unfiltered() {
+		cc.listings[path]++
 	}
-	resp := listResponse{Pagination: p, Resources: resources}
-	if req.include == "domain" {
-		resp.Included = map[string]any{"domains": cc.domainsOf(base, page)}
-	}
+	all := selectAll(req, items(), attrsOf)
+	start, end, p := req.window(base, path, len(all))
+	resources, included := present(base, req, all[start:end])
 	cc.mu.Unlock()
-	writeJSON(w, http.StatusOK, resp)
+	writeJSON(w, http.StatusOK, listResponse{Pagination: p, Resources: resources, Included: included})
+}
+
+var routeListSpec = listSpec{
+	filters:  []string{"guids", "app_guids", "space_guids", "organization_guids", "domain_guids", "hosts", "paths"},
+	includes: []string{"domain"},
+}
+
+func (cc *CloudController) listRoutes(w http.ResponseWriter, r *http.Request) {
+	serveList(cc, w, r, "/v3/routes", routeListSpec,
+		func() []*route { return cc.routes },
+		cc.routeAttrs,
+		func(base string, req pageRequest, page []*route) (any, any) {
+			resources := make([]routeJSON, 0, len(page))
+			for _, rt := range page {
+				resources = append(resources, cc.presentRoute(base, rt))
+			}
+			if req.include != "domain" {
+				return resources, nil
+			}
+			return resources, map[string]any{"domains": cc.domainsOf(base, page)}
+		})
+}
+
+// routeAttrs is what route filters see; the caller holds cc.mu.
+func (cc *CloudController) routeAttrs(rt *route) attrs {
+	return attrs{createdAt: rt.createdAt, updatedAt: rt.updatedAt, values: func(filter string) []string {
+		switch filter {
+		case "app_guids":
+			apps := make([]string, 0, len(rt.destinations))
+			for _, d := range rt.destinations {
+				apps = append(apps, d.appGUID)
+			}
+			return apps
+		case "organization_guids":
+			return []string{cc.orgOf(rt.spaceGUID)}
+		}
+		return single("guids", rt.guid, "space_guids", rt.spaceGUID, "domain_guids", rt.domainGUID,
+			"hosts", rt.host, "paths", rt.path)(filter)
+	}}
 }
 
 // domainsOf presents the known domains of routes, each once, in the order
@@ -176,36 +106,41 @@ func (cc *CloudController) getRoute(w http.ResponseWriter, r *http.Request) {
 	}{cc.presentRoute(base, rt), map[string]any{"domains": cc.domainsOf(base, []*route{rt})}})
 }
 
+var processListSpec = listSpec{filters: []string{"guids", "app_guids", "types", "space_guids"}}
+
 func (cc *CloudController) listProcesses(w http.ResponseWriter, r *http.Request) {
-	req, apiErr := parsePageRequest(r.URL.Query())
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	base := cc.base(r)
-	cc.mu.Lock()
-	start, end, p := req.window(base, "/v3/processes", len(cc.processes))
-	resources := make([]processJSON, 0, end-start)
-	for _, proc := range cc.processes[start:end] {
-		resources = append(resources, presentProcess(base, proc))
-	}
-	cc.mu.Unlock()
-	writeJSON(w, http.StatusOK, listResponse{Pagination: p, Resources: resources})
+	serveList(cc, w, r, "/v3/processes", processListSpec,
+		func() []*process { return cc.processes },
+		func(p *process) attrs {
+			spaceGUID := ""
+			if a := cc.apps[p.appGUID]; a != nil {
+				spaceGUID = a.spaceGUID
+			}
+			return attrs{createdAt: p.createdAt, updatedAt: p.createdAt,
+				values: single("guids", p.guid, "app_guids", p.appGUID, "types", p.processType, "space_guids", spaceGUID)}
+		},
+		func(base string, _ pageRequest, page []*process) (any, any) {
+			resources := make([]processJSON, 0, len(page))
+			for _, p := range page {
+				resources = append(resources, cc.presentProcess(base, p))
+			}
+			return resources, nil
+		})
 }
 
+var domainListSpec = listSpec{filters: []string{"guids", "names"}}
+
 func (cc *CloudController) listDomains(w http.ResponseWriter, r *http.Request) {
-	req, apiErr := parsePageRequest(r.URL.Query())
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	base := cc.base(r)
-	cc.mu.Lock()
-	start, end, p := req.window(base, "/v3/domains", len(cc.domains))
-	resources := make([]domainJSON, 0, end-start)
-	for _, d := range cc.domains[start:end] {
-		resources = append(resources, presentDomain(base, d))
-	}
-	cc.mu.Unlock()
-	writeJSON(w, http.StatusOK, listResponse{Pagination: p, Resources: resources})
+	serveList(cc, w, r, "/v3/domains", domainListSpec,
+		func() []*domain { return cc.domains },
+		func(d *domain) attrs {
+			return attrs{createdAt: d.createdAt, updatedAt: d.createdAt, values: single("guids", d.guid, "names", d.name)}
+		},
+		func(base string, _ pageRequest, page []*domain) (any, any) {
+			resources := make([]domainJSON, 0, len(page))
+			for _, d := range page {
+				resources = append(resources, presentDomain(base, d))
+			}
+			return resources, nil
+		})
 }

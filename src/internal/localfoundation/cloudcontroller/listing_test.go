@@ -224,8 +224,16 @@ var _ = Describe("pagination", func() {
 		Entry("per_page above 5000", "per_page=5001", "The query parameter is invalid: Per page must be between 1 and 5000"),
 		Entry("per_page not a number", "per_page=ten", "The query parameter is invalid: Per page must be between 1 and 5000"),
 		Entry("page 0", "page=0", "The query parameter is invalid: Page must be greater than 0"),
-		Entry("an unimplemented filter", "app_guids=x", "The query parameter is invalid: Unknown query parameter(s): 'app_guids'. Valid parameters are: 'page', 'per_page', 'include'"),
+		Entry("an unimplemented filter", "ports=80",
+			"The query parameter is invalid: Unknown query parameter(s): 'ports'. Valid parameters are: 'page', 'per_page', 'order_by', 'created_ats', 'updated_ats', 'guids', 'app_guids', 'space_guids', 'organization_guids', 'domain_guids', 'hosts', 'paths', 'include'"),
+		Entry("an operator on a value filter", "guids[gt]=x",
+			"The query parameter is invalid: Unknown query parameter(s): 'guids[gt]'. Valid parameters are: 'page', 'per_page', 'order_by', 'created_ats', 'updated_ats', 'guids', 'app_guids', 'space_guids', 'organization_guids', 'domain_guids', 'hosts', 'paths', 'include'"),
 		Entry("an unknown include", "include=space", "The query parameter is invalid: Invalid included resource: 'space'. Valid included resources are: 'domain'"),
+		Entry("an unknown order", "order_by=host", "The query parameter is invalid: Order by can only be: 'created_at', 'updated_at'"),
+		Entry("a timestamp with a zone", "created_ats[gte]=2026-01-01T00:00:00%2B01:00",
+			"The query parameter is invalid: Created ats has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'"),
+		Entry("two timestamps for one operator", "updated_ats[lt]=2026-01-01T00:00:00Z,2026-01-02T00:00:00Z",
+			"The query parameter is invalid: updated_ats[lt] takes exactly one timestamp"),
 	)
 
 	It("accepts the largest page Cloud Controller allows", func() {
@@ -235,7 +243,7 @@ var _ = Describe("pagination", func() {
 	})
 
 	It("answers unknown endpoints with Cloud Controller's 404", func() {
-		status, body := s.do(http.MethodGet, "/v3/apps", token, "")
+		status, body := s.do(http.MethodGet, "/v3/stacks", token, "")
 		Expect(status).To(Equal(http.StatusNotFound))
 		Expect(firstError(body)).To(HaveKeyWithValue("title", "CF-NotFound"))
 	})

@@ -6,7 +6,7 @@ import (
 
 // The JSON shapes below follow Cloud Controller's v3 presenters
 // (cloud_controller_ng app/presenters/v3/{route,route_destination,domain,
-// process}_presenter.rb).
+// process,app,space,organization,event}_presenter.rb).
 
 type relationship struct {
 	Data *guidRef `json:"data"`
@@ -99,12 +99,12 @@ func (cc *CloudController) presentRoute(base string, rt *route) routeJSON {
 		Options:      map[string]string{},
 		Metadata:     emptyMetadata(),
 		Relationships: map[string]relationship{
-			"space":  {Data: &guidRef{GUID: spaceGUID}},
+			"space":  {Data: &guidRef{GUID: rt.spaceGUID}},
 			"domain": {Data: &guidRef{GUID: rt.domainGUID}},
 		},
 		Links: map[string]href{
 			"self":         {self},
-			"space":        {base + "/v3/spaces/" + spaceGUID},
+			"space":        {base + "/v3/spaces/" + rt.spaceGUID},
 			"destinations": {self + "/destinations"},
 			"domain":       {base + "/v3/domains/" + rt.domainGUID},
 		},
@@ -117,10 +117,6 @@ func (cc *CloudController) presentRoute(base string, rt *route) routeJSON {
 	}
 	return out
 }
-
-// spaceGUID is the one space every route lives in: the stand-in has no
-// orgs or spaces.
-const spaceGUID = "8e2bd5b2-7b4e-4c2f-9d0b-5c3d1f0a6e11"
 
 // routeURL is Cloud Controller's `url`: host.domain+path, or domain+path
 // for a route without a host.
@@ -151,12 +147,16 @@ func presentDestinations(rt *route) []destinationJSON {
 }
 
 func presentDomain(base string, d *domain) domainJSON {
+	owner := relationship{}
+	if d.orgGUID != "" {
+		owner.Data = &guidRef{GUID: d.orgGUID}
+	}
 	return domainJSON{
 		GUID: d.guid, CreatedAt: d.createdAt, UpdatedAt: d.createdAt,
 		Name: d.name, Internal: d.internal, SupportedProtocols: []string{"http"},
 		Metadata: emptyMetadata(),
 		Relationships: map[string]any{
-			"organization":         relationship{Data: nil},
+			"organization":         owner,
 			"shared_organizations": map[string][]guidRef{"data": {}},
 		},
 		Links: map[string]href{
@@ -166,8 +166,13 @@ func presentDomain(base string, d *domain) domainJSON {
 	}
 }
 
-func presentProcess(base string, p *process) processJSON {
+// presentProcess renders a process; the caller holds cc.mu.
+func (cc *CloudController) presentProcess(base string, p *process) processJSON {
 	self := base + "/v3/processes/" + p.guid
+	spaceGUID := DefaultSpaceGUID
+	if a := cc.apps[p.appGUID]; a != nil {
+		spaceGUID = a.spaceGUID
+	}
 	return processJSON{
 		GUID: p.guid, CreatedAt: p.createdAt, UpdatedAt: p.createdAt,
 		Type: p.processType, Version: p.version,

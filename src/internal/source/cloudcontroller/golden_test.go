@@ -16,11 +16,13 @@ import (
 
 // goldenInput is what Cloud Controller answers, in its own JSON: the
 // resources of `GET /v3/routes?include=domain` (routes and included domains)
-// and of `GET /v3/processes`.
+// and of `GET /v3/processes`, `/v3/apps` and `/v3/spaces`.
 type goldenInput struct {
 	Routes    []*resource.Route   `json:"routes"`
 	Domains   []*resource.Domain  `json:"domains"`
 	Processes []*resource.Process `json:"processes"`
+	Apps      []*resource.App     `json:"apps"`
+	Spaces    []*resource.Space   `json:"spaces"`
 }
 
 // goldenOutput is Translate's result: the routes and the dropped routes'
@@ -44,7 +46,9 @@ var _ = Describe("Translate golden files", func() {
 			var input goldenInput
 			Expect(json.Unmarshal(data, &input)).To(Succeed())
 
-			routes, errs := cloudcontroller.Translate(input.Routes, input.Domains, input.Processes)
+			routes, errs := cloudcontroller.Translate(cloudcontroller.Foundation{
+				Routes: input.Routes, Domains: input.Domains, Processes: input.Processes, Apps: input.Apps, Spaces: input.Spaces,
+			})
 
 			got := goldenOutput{Routes: routes, Errors: []string{}}
 			for _, e := range errs {

@@ -38,25 +38,54 @@ func (e *RouteError) Error() string {
 	return fmt.Sprintf("route %s dropped: %s", e.RouteGUID, e.Reason)
 }
 
-// Translate reduces Cloud Controller routes to the HTTP routes the mesh
-// serves. domains must hold every route's domain (`include=domain`);
-// processes are used to fill each destination's ProcessGUID and may be
-// incomplete (the GUID is then left empty).
+// App states Cloud Controller reports (`app.state`).
+const (
+	AppStarted = "STARTED"
+	AppStopped = "STOPPED"
+)
+
+// Foundation is what Cloud Controller reported, as go-cfclient decodes it:
+// the resources of `GET /v3/routes?include=domain` (routes and included
+// domains), `/v3/processes`, `/v3/apps` and `/v3/spaces`.
+type Foundation struct {
+	Routes    []*resource.Route
+	Domains   []*resource.Domain
+	Processes []*resource.Process
+	Apps      []*resource.App
+	Spaces    []*resource.Space
+}
+
+// Translate reduces a foundation to the HTTP routes the mesh serves.
+// Domains must hold every route's domain. The other lists may be
+// incomplete, and fill in what they can:
+//   - Processes give each destination its ProcessGUID (left empty when no
+//     process of the destination's app and type is listed). When an app has
+//     several processes of one type (during a rolling deployment), the
+//     newest wins: it is the one a finished deployment keeps.
+//   - Apps drop the destinations of apps that are not STARTED, after the
+//     route's weights were validated: a stopped app gets no traffic, even
+//     though its NATS registrations may linger until they go stale. The
+//     remaining weights then no longer sum to 100; downstream shares them
+//     out (ADR 5). A destination whose app is not listed is kept.
+//   - Spaces give each route its OrganizationGUID (SpaceGUID comes from the
+//     route itself).
 //
 // Routes come out sorted by Host, then Path (then GUID, for a stable order).
 // A route that cannot be translated is left out and reported as one
 // *RouteError; the error slice is nil when every route translated. A route
 // GUID listed twice (Cloud Controller's offset pagination can repeat a route
 // when routes are created while a client pages) is translated once.
-func Translate(routes []*resource.Route, domains []*resource.Domain, processes []*resource.Process) (source.DesiredRoutes, []error) {
+func Translate(f Foundation) (source.DesiredRoutes, []error) {
 	t := translator{
-		domains:   indexDomains(domains),
-		processes: indexProcesses(processes),
+		domains:   indexDomains(f.Domains),
+		processes: indexProcesses(f.Processes),
+		appStates: indexApps(f.Apps),
+		orgs:      indexSpaces(f.Spaces),
 	}
-	out := source.DesiredRoutes{Routes: make([]source.DesiredRoute, 0, len(routes))}
+	out := source.DesiredRoutes{Routes: make([]source.DesiredRoute, 0, len(f.Routes))}
 	var errs []error
-	seen := make(map[string]bool, len(routes))
-	for _, r := range routes {
+	seen := make(map[string]bool, len(f.Routes))
+	for _, r := range f.Routes {
 		if r == nil || r.Protocol == protocolTCP || seen[r.GUID] {
 			continue
 		}
@@ -82,7 +111,9 @@ type processKey struct {
 
 type translator struct {
 	domains   map[string]*resource.Domain
-	processes map[processKey]string
+	processes map[processKey]*resource.Process
+	appStates map[string]string // app GUID → state
+	orgs      map[string]string // space GUID → organization GUID
 }
 
 func indexDomains(domains []*resource.Domain) map[string]*resource.Domain {
@@ -95,15 +126,58 @@ func indexDomains(domains []*resource.Domain) map[string]*resource.Domain {
 	return byGUID
 }
 
-func indexProcesses(processes []*resource.Process) map[processKey]string {
-	byKey := make(map[processKey]string, len(processes))
+// indexProcesses maps each app process to its process; of several
+// processes with one app and type, the newest (then the greatest GUID) wins,
+// whatever the input order.
+func indexProcesses(processes []*resource.Process) map[processKey]*resource.Process {
+	byKey := make(map[processKey]*resource.Process, len(processes))
 	for _, p := range processes {
 		if p == nil || p.Relationships.App.Data == nil {
 			continue
 		}
-		byKey[processKey{appGUID: p.Relationships.App.Data.GUID, processType: p.Type}] = p.GUID
+		key := processKey{appGUID: p.Relationships.App.Data.GUID, processType: p.Type}
+		if old, ok := byKey[key]; !ok || cmp.Or(p.CreatedAt.Compare(old.CreatedAt), cmp.Compare(p.GUID, old.GUID)) > 0 {
+			byKey[key] = p
+		}
 	}
 	return byKey
+}
+
+func indexApps(apps []*resource.App) map[string]string {
+	states := make(map[string]string, len(apps))
+	for _, a := range apps {
+		if a != nil {
+			states[a.GUID] = a.State
+		}
+	}
+	return states
+}
+
+func indexSpaces(spaces []*resource.Space) map[string]string {
+	orgs := make(map[string]string, len(spaces))
+	for _, s := range spaces {
+		if s != nil {
+			orgs[s.GUID] = organizationOf(s)
+		}
+	}
+	return orgs
+}
+
+// organizationOf is a space's organization GUID, empty when the space does
+// not say.
+func organizationOf(s *resource.Space) string {
+	if s.Relationships == nil || s.Relationships.Organization == nil || s.Relationships.Organization.Data == nil {
+		return ""
+	}
+	return s.Relationships.Organization.Data.GUID
+}
+
+// spaceOf is a route's space GUID, empty when the route does not say.
+func spaceOf(r *resource.Route) string {
+	if r.Relationships.Space.Data == nil {
+		return ""
+	}
+	return r.Relationships.Space.Data.GUID
 }
 
 // route translates one HTTP route, or returns why it cannot.
@@ -126,13 +200,16 @@ func (t translator) route(r *resource.Route) (source.DesiredRoute, string) {
 	if reason != "" {
 		return source.DesiredRoute{}, reason
 	}
+	space := spaceOf(r)
 	route := source.DesiredRoute{
-		GUID:         r.GUID,
-		Host:         fqdn(r.Host, domain.Name),
-		Path:         r.Path,
-		Internal:     domain.Internal,
-		Destinations: destinations,
-		Annotations:  annotations(r.Metadata),
+		GUID:             r.GUID,
+		Host:             fqdn(r.Host, domain.Name),
+		Path:             r.Path,
+		Internal:         domain.Internal,
+		Destinations:     destinations,
+		Annotations:      annotations(r.Metadata),
+		SpaceGUID:        space,
+		OrganizationGUID: t.orgs[space],
 	}
 	if r.Options != nil {
 		route.LoadBalancing = r.Options.LoadBalancing
@@ -166,7 +243,8 @@ func annotations(m *resource.Metadata) map[string]string {
 }
 
 // destinations translates a route's destinations in Cloud Controller's
-// order, or returns why the route must be dropped.
+// order, without those of apps known not to be started, or returns why the
+// route must be dropped.
 func (t translator) destinations(in []resource.RouteDestination) ([]source.DesiredDestination, string) {
 	weights := make([]*int, len(in))
 	out := make([]source.DesiredDestination, 0, len(in))
@@ -181,6 +259,10 @@ func (t translator) destinations(in []resource.RouteDestination) ([]source.Desir
 	if err := ValidateWeights(weights); err != nil {
 		return nil, err.Error()
 	}
+	out = slices.DeleteFunc(out, func(d source.DesiredDestination) bool {
+		state, known := t.appStates[d.AppGUID]
+		return known && state != AppStarted
+	})
 	if len(out) == 0 {
 		return nil, ""
 	}
@@ -203,7 +285,9 @@ func (t translator) destination(d resource.RouteDestination) (source.DesiredDest
 	if d.App.Process != nil && d.App.Process.Type != "" {
 		dest.ProcessType = d.App.Process.Type
 	}
-	dest.ProcessGUID = t.processes[processKey{appGUID: dest.AppGUID, processType: dest.ProcessType}]
+	if p := t.processes[processKey{appGUID: dest.AppGUID, processType: dest.ProcessType}]; p != nil {
+		dest.ProcessGUID = p.GUID
+	}
 	if d.Port != nil {
 		if *d.Port < 1 || *d.Port > 65535 {
 			return source.DesiredDestination{}, fmt.Sprintf("port %d is out of range 1..65535", *d.Port)

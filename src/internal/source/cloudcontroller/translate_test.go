@@ -2,6 +2,7 @@ package cloudcontroller_test
 
 import (
 	"errors"
+	"time"
 
 	"github.com/cloudfoundry/go-cfclient/v3/resource"
 	. "github.com/onsi/ginkgo/v2"
@@ -48,10 +49,15 @@ var domains = []*resource.Domain{
 	domain("dom-internal", "apps.internal", true),
 }
 
+// translate translates routes, domains and processes alone.
+func translate(routes []*resource.Route, domains []*resource.Domain, processes []*resource.Process) (source.DesiredRoutes, []error) {
+	return cloudcontroller.Translate(cloudcontroller.Foundation{Routes: routes, Domains: domains, Processes: processes})
+}
+
 // translateOne translates a single route against the shared domains and
 // expects it to come through.
 func translateOne(r *resource.Route, processes ...*resource.Process) source.DesiredRoute {
-	out, errs := cloudcontroller.Translate([]*resource.Route{r}, domains, processes)
+	out, errs := translate([]*resource.Route{r}, domains, processes)
 	ExpectWithOffset(1, errs).To(BeEmpty())
 	ExpectWithOffset(1, out.Routes).To(HaveLen(1))
 	return out.Routes[0]
@@ -137,7 +143,7 @@ var _ = Describe("Translate", func() {
 		tcp := route("r-tcp", "", "dom-tcp", "", dest("app-1"))
 		tcp.Protocol = "tcp"
 
-		out, errs := cloudcontroller.Translate([]*resource.Route{tcp, route("r1", "app", "dom-apps", "")}, domains, nil)
+		out, errs := translate([]*resource.Route{tcp, route("r1", "app", "dom-apps", "")}, domains, nil)
 
 		Expect(errs).To(BeEmpty())
 		Expect(out.Routes).To(HaveLen(1))
@@ -145,7 +151,7 @@ var _ = Describe("Translate", func() {
 	})
 
 	It("sorts routes by host, then path", func() {
-		out, errs := cloudcontroller.Translate([]*resource.Route{
+		out, errs := translate([]*resource.Route{
 			route("r1", "b", "dom-apps", "/x"),
 			route("r2", "a", "dom-apps", "/z"),
 			route("r3", "b", "dom-apps", ""),
@@ -164,13 +170,13 @@ var _ = Describe("Translate", func() {
 
 	It("translates a route listed twice once", func() {
 		r := route("r1", "app", "dom-apps", "")
-		out, errs := cloudcontroller.Translate([]*resource.Route{r, nil, r}, append(domains, nil), []*resource.Process{nil})
+		out, errs := translate([]*resource.Route{r, nil, r}, append(domains, nil), []*resource.Process{nil})
 		Expect(errs).To(BeEmpty())
 		Expect(out.Routes).To(HaveLen(1))
 	})
 
 	It("returns an empty, non-nil route list for no routes", func() {
-		out, errs := cloudcontroller.Translate(nil, nil, nil)
+		out, errs := translate(nil, nil, nil)
 		Expect(errs).To(BeNil())
 		Expect(out.Routes).NotTo(BeNil())
 		Expect(out.Routes).To(BeEmpty())
@@ -180,7 +186,7 @@ var _ = Describe("Translate", func() {
 		func(bad *resource.Route, reason string) {
 			good := route("r-good", "good", "dom-apps", "", dest("app-1"))
 
-			out, errs := cloudcontroller.Translate([]*resource.Route{bad, good}, domains, nil)
+			out, errs := translate([]*resource.Route{bad, good}, domains, nil)
 
 			Expect(out.Routes).To(HaveLen(1))
 			Expect(out.Routes[0].GUID).To(Equal("r-good"))
@@ -219,4 +225,80 @@ var _ = Describe("Translate", func() {
 			func() *resource.Route { r := route("r-bad", "app", "dom-apps", ""); r.Protocol = "udp"; return r }(),
 			`unsupported protocol "udp"`),
 	)
+})
+
+func app(guid, state string) *resource.App {
+	return &resource.App{Resource: resource.Resource{GUID: guid}, State: state}
+}
+
+func space(guid, orgGUID string) *resource.Space {
+	return &resource.Space{Resource: resource.Resource{GUID: guid}, Relationships: &resource.SpaceRelationships{
+		Organization: &resource.ToOneRelationship{Data: &resource.Relationship{GUID: orgGUID}},
+	}}
+}
+
+func inSpace(r *resource.Route, spaceGUID string) *resource.Route {
+	r.Relationships.Space = resource.ToOneRelationship{Data: &resource.Relationship{GUID: spaceGUID}}
+	return r
+}
+
+var _ = Describe("Translate with apps and spaces", func() {
+	It("drops destinations of apps that are not started, after checking the weights", func() {
+		f := cloudcontroller.Foundation{
+			Routes: []*resource.Route{
+				route("r1", "canary", "dom-apps", "", weighted(dest("app-a"), 90), weighted(dest("app-b"), 10)),
+				route("r2", "off", "dom-apps", "", dest("app-b")),
+			},
+			Domains: domains,
+			Apps:    []*resource.App{app("app-a", "STARTED"), app("app-b", "STOPPED")},
+		}
+
+		out, errs := cloudcontroller.Translate(f)
+
+		Expect(errs).To(BeEmpty(), "90/10 was valid before the stopped destination went")
+		Expect(out.Routes).To(HaveLen(2))
+		Expect(out.Routes[0].Host).To(Equal("canary.apps.example.com"))
+		Expect(out.Routes[0].Destinations).To(HaveLen(1))
+		Expect(out.Routes[0].Destinations[0].AppGUID).To(Equal("app-a"))
+		Expect(out.Routes[0].Destinations[0].Weight).To(HaveValue(Equal(int32(90))))
+		Expect(out.Routes[1].Host).To(Equal("off.apps.example.com"))
+		Expect(out.Routes[1].Destinations).To(BeEmpty(), "the route stays known without destinations")
+	})
+
+	It("keeps destinations of apps it was not told about", func() {
+		out, errs := cloudcontroller.Translate(cloudcontroller.Foundation{
+			Routes:  []*resource.Route{route("r1", "x", "dom-apps", "", dest("app-unlisted"))},
+			Domains: domains,
+			Apps:    []*resource.App{app("app-a", "STOPPED")},
+		})
+		Expect(errs).To(BeEmpty())
+		Expect(out.Routes[0].Destinations).To(HaveLen(1))
+	})
+
+	It("fills the route's space and its organization", func() {
+		out, errs := cloudcontroller.Translate(cloudcontroller.Foundation{
+			Routes: []*resource.Route{
+				inSpace(route("r1", "a", "dom-apps", ""), "space-1"),
+				inSpace(route("r2", "b", "dom-apps", ""), "space-unlisted"),
+				route("r3", "c", "dom-apps", ""),
+			},
+			Domains: domains,
+			Spaces:  []*resource.Space{space("space-1", "org-1"), nil, {Resource: resource.Resource{GUID: "space-bare"}}},
+		})
+		Expect(errs).To(BeEmpty())
+		Expect([]string{out.Routes[0].SpaceGUID, out.Routes[0].OrganizationGUID}).To(Equal([]string{"space-1", "org-1"}))
+		Expect([]string{out.Routes[1].SpaceGUID, out.Routes[1].OrganizationGUID}).To(Equal([]string{"space-unlisted", ""}))
+		Expect([]string{out.Routes[2].SpaceGUID, out.Routes[2].OrganizationGUID}).To(Equal([]string{"", ""}))
+	})
+
+	It("picks the newest of several processes of one type, whatever the order", func() {
+		old := process("proc-old", "app-1", "web")
+		old.CreatedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		deploying := process("proc-new", "app-1", "web")
+		deploying.CreatedAt = old.CreatedAt.Add(time.Minute)
+		r := route("r1", "app", "dom-apps", "", dest("app-1"))
+
+		Expect(translateOne(r, old, deploying).Destinations[0].ProcessGUID).To(Equal("proc-new"))
+		Expect(translateOne(r, deploying, old).Destinations[0].ProcessGUID).To(Equal("proc-new"))
+	})
 })

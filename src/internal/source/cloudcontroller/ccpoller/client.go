@@ -57,36 +57,57 @@ func (p *Poller) newClient() (*client.Client, error) {
 	return client.New(cfg)
 }
 
-// connect builds the client, retrying with backoff until it succeeds or ctx
-// ends (then it returns nil). Each attempt runs in its own goroutine because
-// config.New does not take a context: Run can then return as soon as ctx
-// ends, and the abandoned attempt ends within RequestTimeout.
-func (p *Poller) connect(ctx context.Context) *client.Client {
+// clients are the go-cfclient clients the poller uses: one for the event
+// loop, one for the full sync that lists beside it. go-cfclient's
+// re-authentication on a 401 swaps the token source of its transport
+// without a lock, so a client must not serve two goroutines at once.
+type clients struct {
+	events, sync *client.Client
+}
+
+// newClients builds both clients.
+func (p *Poller) newClients() (clients, error) {
+	events, err := p.newClient()
+	if err != nil {
+		return clients{}, err
+	}
+	sync, err := p.newClient()
+	if err != nil {
+		return clients{}, err
+	}
+	return clients{events: events, sync: sync}, nil
+}
+
+// connect builds the clients, retrying with backoff until it succeeds or
+// ctx ends (then ok is false). Each attempt runs in its own goroutine
+// because config.New does not take a context: Run can then return as soon
+// as ctx ends, and the abandoned attempt ends within RequestTimeout.
+func (p *Poller) connect(ctx context.Context) (cs clients, ok bool) {
 	for attempt := 1; ; attempt++ {
 		type result struct {
-			c   *client.Client
+			cs  clients
 			err error
 		}
 		done := make(chan result, 1)
 		go func() {
-			c, err := p.newClient()
-			done <- result{c, err}
+			cs, err := p.newClients()
+			done <- result{cs, err}
 		}()
 		var r result
 		select {
 		case r = <-done:
 		case <-ctx.Done():
-			return nil
+			return clients{}, false
 		}
 		if r.err == nil {
 			p.logger.Info("connected", p.connectedData(attempt))
-			return r.c
+			return r.cs, true
 		}
 		p.metrics.syncs.WithLabelValues(resultFailure).Inc()
-		delay := backoff(time.Duration(p.cfg.PollInterval), attempt)
+		delay := backoff(time.Duration(p.cfg.EventPollInterval), attempt)
 		p.logger.Error("connect-failed", r.err, p.failureData(attempt, delay))
 		if !sleep(ctx, delay) {
-			return nil
+			return clients{}, false
 		}
 	}
 }

@@ -1,35 +1,59 @@
-// Package ccpoller is the runner of the Cloud Controller source: it lists
-// every route (with its domain) and every process from Cloud Controller v3
-// through go-cfclient, translates them with cloudcontroller.Translate, and
-// publishes the resulting source.DesiredRoutes to the routing table.
+// Package ccpoller is the runner of the Cloud Controller source: it keeps a
+// view of Cloud Controller v3 (routes with their domains, apps, processes,
+// spaces) current through go-cfclient, translates it with the
+// cloudcontroller core, and publishes the resulting source.DesiredRoutes to
+// the routing table.
 //
 //	Cloud Controller ──(go-cfclient, UAA client credentials)──▶ Poller ──publish──▶ routing table
 //
-// It does a full sync every PollInterval. Cloud Controller offers no cheap
-// change feed for destinations: weight changes do not touch a route's
-// `updated_at` (cf-contracts.md §4), so anything short of a full list misses
-// them. Faster change detection is a later design (issue 3).
+// Change detection (ADR 8). Cloud Controller has no watch API, and a
+// destination change (so a weight change) does not touch the route's
+// `updated_at` (cf-contracts.md §4). The poller therefore
+//   - reads the relevant audit events (cloudcontroller.EventTypes) every
+//     EventPollInterval (default 1s), from just before the newest one seen
+//     (cloudcontroller.EventCursor), and re-reads only what they touched
+//     (`/v3/routes?guids=…&include=domain`, `/v3/apps?guids=…`,
+//     `/v3/processes?app_guids=…`, `/v3/spaces?guids=…`), merging the
+//     answers into its view all at once;
+//   - lists everything every FullSyncInterval (default 5m), to catch what
+//     events missed. The listing runs in a goroutine of its own while event
+//     polling goes on; what events touch meanwhile is re-read once the
+//     listing ends, before it replaces the view;
+//   - falls back to a full sync when the event list fails, holds more than
+//     four pages (20,000 events), carries an event it cannot use, or has not
+//     advanced for a full sync interval (so the cursor never outlives Cloud
+//     Controller's event retention).
 //
-// Last good state (design.md §9): a sync that fails in any way (CC or UAA
-// unreachable, a 5xx, a timeout, a 401 after go-cfclient's own token
-// refresh, malformed JSON, a page failing midway) publishes nothing, so the
-// mesh keeps the last good routes; the poller then backs off exponentially
-// from PollInterval up to max(5×PollInterval, 1 minute). Nothing is published
-// before the first successful sync, and afterwards only values that differ
-// from the last published one. Routes Translate drops are logged once when
-// they first appear (`route-rejected`, with GUID and reason) and when they
-// clear, and counted in a gauge; the rest of the sync still counts.
+// Last good state (design.md §9): a full sync or a targeted refresh that
+// fails in any way (CC or UAA unreachable, a 5xx, a timeout, a 401 after
+// go-cfclient's own token refresh, malformed JSON, a page or a read failing
+// midway) changes nothing and publishes nothing; the events it was acting
+// on are read again at the next poll. Failures back off exponentially from
+// EventPollInterval up to max(5×EventPollInterval, 1 minute), full syncs and
+// event polls each on their own. Nothing is published before the first full
+// sync succeeds, and afterwards only values that differ from the last
+// published one. Routes Translate drops are logged once when they first
+// appear (`route-rejected`, with GUID and reason) and when they clear, and
+// counted in a gauge.
 //
-// Start-up: Run builds the go-cfclient client first, which reads the API
+// Start-up: Run builds its go-cfclient clients first, which reads the API
 // root to find UAA; while that fails (`connect-failed`) it retries with the
-// same backoff, and each failed attempt counts as a failed sync.
+// same backoff, and each failed attempt counts as a failed sync. It builds
+// two clients, one for the event loop and one for the full sync, because
+// go-cfclient's re-authentication after a 401 is not safe for concurrent
+// use.
 //
 // Logging: session `cc-poller`; the client secret is never logged.
-// Metrics: cfmesh_copilot_cc_syncs_total{result}, ..._sync_duration_seconds,
-// ..._last_success_timestamp_seconds, ..._routes, ..._rejected_routes.
+// Metrics: cfmesh_copilot_cc_syncs_total{result} (full syncs),
+// ..._full_sync_triggers_total{reason}, ..._sync_duration_seconds,
+// ..._last_success_timestamp_seconds, ..._routes, ..._rejected_routes,
+// ..._event_polls_total{result}, ..._events_total{type},
+// ..._rejected_events_total, ..._targeted_refreshes_total{result}.
 //
-// Concurrency: Run owns all of the Poller's state and must be called once.
-// publish is called from Run's goroutine, one call at a time; it must not
-// block for long, and it owns the value it receives (the poller never
-// changes a value after publishing it).
+// Concurrency: Run owns all of the Poller's state and must be called once;
+// besides its own goroutine it runs at most one full-sync listing at a
+// time, which shares nothing with it but a channel. publish is called from
+// Run's goroutine, one call at a time; it must not block for long, and it
+// owns the value it receives (the poller never changes a value after
+// publishing it).
 package ccpoller

@@ -14,6 +14,8 @@ import (
 func FuzzConfigJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"api_url":"https://api.example.com","client_id":"c","client_secret":"s","poll_interval":"10s","request_timeout":"30s","per_page":5000}`,
+		`{"api_url":"https://api.example.com","client_id":"c","client_secret":"s","event_poll_interval":"1s","full_sync_interval":"5m","event_lookback":"5s"}`,
+		`{"full_sync_interval":"25h","event_lookback":"-1s"}`,
 		`{"poll_interval":""}`,
 		`{"poll_interval":10}`,
 		`{"poll_interval":"-5m"}`,
@@ -33,13 +35,15 @@ func FuzzConfigJSON(f *testing.F) {
 		}
 		_ = cfg.Validate()
 		_ = cfg.WithDefaults().Validate()
-		encoded, err := json.Marshal(cfg.PollInterval)
-		if err != nil {
-			t.Fatalf("cannot encode %v: %v", cfg.PollInterval, err)
-		}
-		var back jsonduration.Duration
-		if err := json.Unmarshal(encoded, &back); err != nil || back != cfg.PollInterval {
-			t.Fatalf("%v did not round-trip through %s: %v, %v", cfg.PollInterval, encoded, back, err)
+		for _, d := range []jsonduration.Duration{cfg.PollInterval, cfg.FullSyncInterval, cfg.EventPollInterval, cfg.EventLookback} {
+			encoded, err := json.Marshal(d)
+			if err != nil {
+				t.Fatalf("cannot encode %v: %v", d, err)
+			}
+			var back jsonduration.Duration
+			if err := json.Unmarshal(encoded, &back); err != nil || back != d {
+				t.Fatalf("%v did not round-trip through %s: %v, %v", d, encoded, back, err)
+			}
 		}
 	})
 }

@@ -68,10 +68,18 @@ type harness struct {
 	rec    *recorder
 	done   chan error
 	cancel context.CancelFunc
+	// eventsAtStart is how many audit events the stand-in held when the
+	// poller started.
+	eventsAtStart int
 }
 
 func newHarness() *harness {
-	cc := ccstandin.New(ccstandin.Options{ClientSecret: testSecret})
+	return newHarnessWith(ccstandin.Options{})
+}
+
+func newHarnessWith(opts ccstandin.Options) *harness {
+	opts.ClientSecret = testSecret
+	cc := ccstandin.New(opts)
 	h := &harness{
 		cc:     cc,
 		server: httptest.NewUnstartedServer(cc),
@@ -88,12 +96,13 @@ func newHarness() *harness {
 func (h *harness) config() ccpoller.Config {
 	id, secret := h.cc.ClientCredentials()
 	return ccpoller.Config{
-		APIURL:         "http://" + h.server.Listener.Addr().String(),
-		ClientID:       id,
-		ClientSecret:   secret,
-		PollInterval:   jsonduration.Duration(10 * time.Millisecond),
-		RequestTimeout: jsonduration.Duration(2 * time.Second),
-		PerPage:        2,
+		APIURL:            "http://" + h.server.Listener.Addr().String(),
+		ClientID:          id,
+		ClientSecret:      secret,
+		EventPollInterval: jsonduration.Duration(10 * time.Millisecond),
+		FullSyncInterval:  jsonduration.Duration(time.Hour), // only events move things, unless a test says otherwise
+		RequestTimeout:    jsonduration.Duration(2 * time.Second),
+		PerPage:           2,
 	}
 }
 
@@ -101,6 +110,7 @@ func (h *harness) config() ccpoller.Config {
 func (h *harness) run(cfg ccpoller.Config) {
 	p, err := ccpoller.New(cfg, h.logger, h.reg, h.rec.publish)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	h.eventsAtStart = len(h.cc.AuditEvents())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	h.cancel = cancel
 	h.done = make(chan error, 1)
@@ -173,10 +183,11 @@ func (h *harness) waitForMoreSyncs(result string, n float64) {
 	}, 10*time.Second, 5*time.Millisecond).Should(BeNumerically(">=", start+n))
 }
 
-// seed gives the stand-in a small foundation: 5 routes (3 pages of 2) on two
-// domains, 3 apps with processes.
+// foundation is what seed creates: 5 routes (3 pages of 2) on two
+// domains, 3 apps with processes, two routes in a space of their own.
 type foundation struct {
 	appsDomain, internalDomain string
+	org, space                 string
 	appA, appB, appC           string
 	routes                     []string
 }
@@ -189,17 +200,26 @@ func (h *harness) seed() foundation {
 		appB:           h.cc.AddApp("b"),
 		appC:           h.cc.AddApp("c"),
 	}
+	f.org = h.cc.AddOrganization("payments")
+	f.space = h.cc.AddSpace("prod", f.org)
 	h.cc.AddProcess(f.appA, "web")
 	h.cc.AddProcess(f.appB, "web")
 	h.cc.AddProcess(f.appC, "worker")
-	for _, r := range []struct{ host, domain, path string }{
-		{"store", f.appsDomain, ""},
-		{"store", f.appsDomain, "/checkout"},
-		{"backend", f.internalDomain, ""},
-		{"", f.appsDomain, ""},
-		{"admin", f.appsDomain, ""},
+	for _, r := range []struct {
+		host, domain, path string
+		inSpace            bool
+	}{
+		{"store", f.appsDomain, "", true},
+		{"store", f.appsDomain, "/checkout", true},
+		{"backend", f.internalDomain, "", false},
+		{"", f.appsDomain, "", false},
+		{"admin", f.appsDomain, "", false},
 	} {
-		f.routes = append(f.routes, h.cc.AddRoute(r.host, r.domain, r.path))
+		var opts []ccstandin.Option
+		if r.inSpace {
+			opts = append(opts, ccstandin.InSpace(f.space))
+		}
+		f.routes = append(f.routes, h.cc.AddRoute(r.host, r.domain, r.path, opts...))
 	}
 	ExpectWithOffset(1, h.cc.ReplaceDestinations(f.routes[0], []ccstandin.Destination{{AppGUID: f.appA}})).To(Succeed())
 	ExpectWithOffset(1, h.cc.ReplaceDestinations(f.routes[2], []ccstandin.Destination{{AppGUID: f.appC, ProcessType: "worker", Port: 9090}})).To(Succeed())
@@ -209,6 +229,60 @@ func (h *harness) seed() foundation {
 var seededURIs = []string{
 	"admin.apps.example.com", "apps.example.com", "backend.apps.internal",
 	"store.apps.example.com", "store.apps.example.com/checkout",
+}
+
+// route returns the last published route with the given URI.
+func (r *recorder) route(uri string) source.DesiredRoute {
+	for _, route := range r.last().Routes {
+		if route.URI() == uri {
+			return route
+		}
+	}
+	return source.DesiredRoute{}
+}
+
+// listings sums the stand-in's full listings of everything a full sync
+// lists.
+func (h *harness) listings() int {
+	n := 0
+	for _, path := range []string{"/v3/routes", "/v3/apps", "/v3/processes", "/v3/spaces"} {
+		n += h.cc.Listings(path)
+	}
+	return n
+}
+
+// eventsActedOn sums cfmesh_copilot_cc_events_total over the given types.
+func (h *harness) eventsActedOn(types ...string) float64 {
+	n := 0.0
+	for _, t := range types {
+		n += max(h.metric("cfmesh_copilot_cc_events_total", "type", t), 0)
+	}
+	return n
+}
+
+// waitForMorePolls waits until n more event polls than now succeeded.
+func (h *harness) waitForMorePolls(n float64) {
+	start := h.metric("cfmesh_copilot_cc_event_polls_total", "result", "success")
+	EventuallyWithOffset(1, func() float64 {
+		return h.metric("cfmesh_copilot_cc_event_polls_total", "result", "success")
+	}, 10*time.Second, 5*time.Millisecond).Should(BeNumerically(">=", start+n))
+}
+
+// blockOn is a fault that holds requests to path until release is closed,
+// telling entered (once) when the first one arrives.
+func blockOn(path string, entered chan<- struct{}, release <-chan struct{}) func(*http.Request) (int, string, time.Duration, bool) {
+	var once sync.Once
+	return func(r *http.Request) (int, string, time.Duration, bool) {
+		if r.URL.Path != path {
+			return 0, "", 0, false
+		}
+		once.Do(func() { close(entered) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		return 0, "", 0, true
+	}
 }
 
 // failWith is a fault answering status with Cloud Controller's error JSON

@@ -1,0 +1,230 @@
+package ccpoller
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudfoundry/go-cfclient/v3/client"
+	"github.com/cloudfoundry/go-cfclient/v3/resource"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller"
+)
+
+const (
+	// eventsPerPage is the page size of event reads.
+	eventsPerPage = 5000
+	// maxEventPages bounds one event read. More relevant events than this
+	// many pages since the last read means a mass change: the read counts as
+	// truncated and a full sync, cheaper than paging on, takes over. A read
+	// starts a lookback before the newest event seen, so a single page
+	// would be too little: a burst of a few thousand events within the
+	// lookback would truncate every read until it aged out.
+	maxEventPages = 4
+	// guidsPerRequest bounds the GUIDs one filtered request names, keeping
+	// URLs near 2 KB.
+	guidsPerRequest = 50
+	// maxRoutePageBytes bounds one route page read for a targeted refresh.
+	maxRoutePageBytes = 64 << 20
+)
+
+// reader reads Cloud Controller through go-cfclient. Its methods may run
+// concurrently (the full sync runs beside event polling); go-cfclient's
+// client and token source are safe for that.
+type reader struct {
+	c       *client.Client
+	perPage int
+	types   []string
+}
+
+// guarded turns a go-cfclient panic on a malformed answer (it dereferences
+// parts of a response it does not check, such as a route list without
+// `included`) into an error, rather than letting Cloud Controller crash the
+// copilot.
+func guarded(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("malformed Cloud Controller response (go-cfclient panicked: %v)", r)
+	}
+}
+
+// fullSync lists everything routing needs: routes first, so that the apps,
+// processes and spaces read afterwards include whatever those routes name.
+func (rd reader) fullSync(ctx context.Context) (f cloudcontroller.Foundation, err error) {
+	defer guarded(&err)
+	routeOpts := client.NewRouteListOptions()
+	routeOpts.PerPage = rd.perPage
+	if f.Routes, f.Domains, err = rd.c.Routes.ListIncludeDomainsAll(ctx, routeOpts); err != nil {
+		return f, fmt.Errorf("listing routes: %w", err)
+	}
+	appOpts := client.NewAppListOptions()
+	appOpts.PerPage = rd.perPage
+	if f.Apps, err = rd.c.Applications.ListAll(ctx, appOpts); err != nil {
+		return f, fmt.Errorf("listing apps: %w", err)
+	}
+	processOpts := client.NewProcessOptions()
+	processOpts.PerPage = rd.perPage
+	if f.Processes, err = rd.c.Processes.ListAll(ctx, processOpts); err != nil {
+		return f, fmt.Errorf("listing processes: %w", err)
+	}
+	spaceOpts := client.NewSpaceListOptions()
+	spaceOpts.PerPage = rd.perPage
+	if f.Spaces, err = rd.c.Spaces.ListAll(ctx, spaceOpts); err != nil {
+		return f, fmt.Errorf("listing spaces: %w", err)
+	}
+	return f, nil
+}
+
+// startCursor starts an event cursor for a full sync about to list: at the
+// newest relevant event, having seen every event visible now within the
+// lookback before it. The listing that follows covers what those events
+// changed (their transactions have committed), so the first poll need not
+// re-read it; events that become visible later are still acted on.
+func (rd reader) startCursor(ctx context.Context, lookback time.Duration) (c cloudcontroller.EventCursor, err error) {
+	defer guarded(&err)
+	opts := client.NewAuditEventListOptions()
+	opts.Types.EqualTo(rd.types...)
+	opts.OrderBy = "-created_at"
+	opts.PerPage = 1
+	newest, _, err := rd.c.AuditEvents.List(ctx, opts)
+	if err != nil {
+		return c, fmt.Errorf("reading the newest audit event: %w", err)
+	}
+	if len(newest) == 0 || newest[0] == nil {
+		return cloudcontroller.NewEventCursor(time.Time{}, lookback), nil
+	}
+	c = cloudcontroller.NewEventCursor(newest[0].CreatedAt, lookback)
+	since, _ := c.Since()
+	recent, truncated, err := rd.events(ctx, since, true)
+	if err != nil {
+		return c, err
+	}
+	if truncated {
+		return c.SkipTo(newest[0].CreatedAt), nil // a burst: read on from its newest second
+	}
+	_, c = c.Advance(recent)
+	return c, nil
+}
+
+// events reads relevant audit events created at or after since (all of
+// them when hasSince is false), oldest first, up to maxEventPages pages;
+// truncated is true when more matched.
+func (rd reader) events(ctx context.Context, since time.Time, hasSince bool) (events []*resource.AuditEvent, truncated bool, err error) {
+	defer guarded(&err)
+	opts := client.NewAuditEventListOptions()
+	opts.Types.EqualTo(rd.types...)
+	opts.OrderBy = "created_at"
+	opts.PerPage = eventsPerPage
+	if hasSince {
+		opts.CreatedAts.AfterOrEqualTo(since.UTC())
+	}
+	for page := 1; ; page++ {
+		batch, pager, err := rd.c.AuditEvents.List(ctx, opts)
+		if err != nil {
+			return nil, false, fmt.Errorf("listing audit events: %w", err)
+		}
+		events = append(events, batch...)
+		if !pager.HasNextPage() {
+			return events, false, nil
+		}
+		if page == maxEventPages {
+			return events, true, nil
+		}
+		pager.NextPage(opts)
+	}
+}
+
+// refresh reads what a plan names, plus the apps and spaces the re-read
+// routes name that v does not know. It returns a Delta only when every read
+// succeeded.
+func (rd reader) refresh(ctx context.Context, plan cloudcontroller.Refresh, v *cloudcontroller.View) (d cloudcontroller.Delta, err error) {
+	defer guarded(&err)
+	d.RouteGUIDs = plan.RouteGUIDs
+	if d.Routes, d.Domains, err = rd.routesByGUID(ctx, plan.RouteGUIDs); err != nil {
+		return cloudcontroller.Delta{}, err
+	}
+	newApps, newSpaces := v.Unknown(d.Routes, nil)
+	d.AppGUIDs = cloudcontroller.Refresh{AppGUIDs: plan.AppGUIDs}.Union(cloudcontroller.Refresh{AppGUIDs: newApps}).AppGUIDs
+	for _, chunk := range chunks(d.AppGUIDs) {
+		appOpts := client.NewAppListOptions()
+		appOpts.PerPage, appOpts.GUIDs.Values = rd.perPage, chunk
+		apps, err := rd.c.Applications.ListAll(ctx, appOpts)
+		if err != nil {
+			return cloudcontroller.Delta{}, fmt.Errorf("reading apps: %w", err)
+		}
+		processOpts := client.NewProcessOptions()
+		processOpts.PerPage, processOpts.AppGUIDs.Values = rd.perPage, chunk
+		processes, err := rd.c.Processes.ListAll(ctx, processOpts)
+		if err != nil {
+			return cloudcontroller.Delta{}, fmt.Errorf("reading processes of apps: %w", err)
+		}
+		d.Apps, d.Processes = append(d.Apps, apps...), append(d.Processes, processes...)
+	}
+	for _, chunk := range chunks(newSpaces) {
+		spaceOpts := client.NewSpaceListOptions()
+		spaceOpts.PerPage, spaceOpts.GUIDs.Values = rd.perPage, chunk
+		spaces, err := rd.c.Spaces.ListAll(ctx, spaceOpts)
+		if err != nil {
+			return cloudcontroller.Delta{}, fmt.Errorf("reading spaces: %w", err)
+		}
+		d.Spaces = append(d.Spaces, spaces...)
+	}
+	return d, nil
+}
+
+// routesByGUID reads routes with their domains. go-cfclient's route list
+// options have no `guids` filter, so it sends `GET /v3/routes?guids=...`
+// itself, through go-cfclient's authenticated transport.
+func (rd reader) routesByGUID(ctx context.Context, guids []string) (routes []*resource.Route, domains []*resource.Domain, err error) {
+	for _, chunk := range chunks(guids) {
+		for page := 1; ; page++ {
+			q := url.Values{"guids": {strings.Join(chunk, ",")}, "include": {"domain"},
+				"per_page": {strconv.Itoa(rd.perPage)}, "page": {strconv.Itoa(page)}}
+			p, err := rd.routePage(ctx, "/v3/routes?"+q.Encode())
+			if err != nil {
+				return nil, nil, err
+			}
+			routes, domains = append(routes, p.Routes...), append(domains, p.Domains...)
+			if !p.Next {
+				break
+			}
+		}
+	}
+	return routes, domains, nil
+}
+
+func (rd reader) routePage(ctx context.Context, path string) (cloudcontroller.RoutePage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rd.c.ApiURL(path), nil)
+	if err != nil {
+		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+	}
+	resp, err := rd.c.ExecuteAuthRequest(req)
+	if err != nil {
+		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRoutePageBytes))
+	if err != nil {
+		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+	}
+	page, err := cloudcontroller.DecodeRoutePage(body)
+	if err != nil {
+		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+	}
+	return page, nil
+}
+
+// chunks splits GUIDs into groups of at most guidsPerRequest.
+func chunks(guids []string) [][]string {
+	var out [][]string
+	for len(guids) > 0 {
+		n := min(len(guids), guidsPerRequest)
+		out = append(out, guids[:n])
+		guids = guids[n:]
+	}
+	return out
+}
