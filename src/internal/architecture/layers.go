@@ -34,6 +34,8 @@ var Layers = []Layer{
 	{"source/routefile/filewatcher", 1, Copilot, false},
 	{"source/routeregistry", 1, Copilot, true},
 	{"source/routeregistry/natssubscriber", 1, Copilot, false},
+	{"source/networkpolicy", 1, Copilot, true},
+	{"source/networkpolicy/policypoller", 1, Copilot, false},
 	{"routingtable", 2, Copilot, true},
 	// mesh is the mesh-config stage's output type and the contract between
 	// the halves; meshconfig produces it.
@@ -67,6 +69,9 @@ var Layers = []Layer{
 	{"localfoundation/adsprobe", 0, Harness, false},
 	{"localfoundation/cloudcontroller", 0, Harness, false},
 	{"localfoundation/routeemitter", 0, Harness, false},
+	{"localfoundation/testbed", 0, Harness, false},
+	{"localfoundation/policyserver", 0, Harness, false},
+	{"meshctl", 0, Harness, false},
 }
 
 // forbiddenInPure are imports that mean sockets, files, processes, signals
