@@ -83,6 +83,66 @@ RSpec.describe 'the copilot job' do
       expect(config(properties: tuned)['mcp']['grpc']).to eq('max_send_message_bytes' => 1024, 'keepalive_time' => '1m')
     end
 
+    describe 'network_policies' do
+      it "reads cf-networking's policy server over mutual TLS, with its certificates from properties" do
+        expect(config['network_policies']).to eq(
+          'address' => 'https://policy-server.service.cf.internal:4003',
+          'tls' => {
+            'cert_file' => '/var/vcap/jobs/copilot/config/certs/policy_server_client.crt',
+            'key_file' => '/var/vcap/jobs/copilot/config/certs/policy_server_client.key',
+            'ca_file' => '/var/vcap/jobs/copilot/config/certs/policy_server_ca.crt',
+          },
+          'poll_interval' => '5s',
+          'request_timeout' => '5s',
+        )
+      end
+
+      it 'takes another address and intervals' do
+        tuned = deep_merge(properties, 'network_policies' => { 'address' => 'https://policy.example.com:4443',
+                                                               'poll_interval' => '10s', 'request_timeout' => '2s' })
+        expect(config(properties: tuned)['network_policies']).to include('address' => 'https://policy.example.com:4443',
+                                                                         'poll_interval' => '10s', 'request_timeout' => '2s')
+      end
+
+      it 'reads no policy server by default, and needs no certificate then' do
+        expect(config(properties: without(properties, 'network_policies'))).not_to have_key('network_policies')
+        disabled = deep_merge(without(properties, 'network_policies.tls'), 'network_policies' => { 'enabled' => false })
+        expect(config(properties: disabled)).not_to have_key('network_policies')
+        expect(render('config/certs/policy_server_client.key', properties: disabled).strip).to be_empty
+      end
+
+      it 'writes the certificates only when enabled' do
+        expect(render('config/certs/policy_server_client.crt')).to include(FakePEM.cert('copilot policy server client'))
+        expect(render('config/certs/policy_server_client.key')).to include(FakePEM.key('copilot policy server client'))
+        expect(render('config/certs/policy_server_ca.crt')).to include(FakePEM.cert('network policy ca'))
+        disabled = deep_merge(properties, 'network_policies' => { 'enabled' => false })
+        expect(render('config/certs/policy_server_client.key', properties: disabled)).not_to include('PRIVATE KEY')
+      end
+
+      {
+        'no client certificate' => [->(p) { without(p, 'network_policies.tls.certificate') },
+                                    /network_policies.tls.certificate: required when network_policies.enabled is true/],
+        'no client key' => [->(p) { without(p, 'network_policies.tls.private_key') }, /network_policies.tls.private_key: required/],
+        'no CA' => [->(p) { without(p, 'network_policies.tls.ca_cert') }, /network_policies.tls.ca_cert: required/],
+        'a key that is not PEM' => [->(p) { deep_merge(p, 'network_policies' => { 'tls' => { 'private_key' => 'secret' } }) },
+                                    /network_policies.tls.private_key: not a PEM private key/],
+        'a CA that is not PEM' => [->(p) { deep_merge(p, 'network_policies' => { 'tls' => { 'ca_cert' => 'ca' } }) },
+                                   /network_policies.tls.ca_cert: not a PEM certificate/],
+        'plain HTTP' => [->(p) { deep_merge(p, 'network_policies' => { 'address' => 'http://policy-server.service.cf.internal:4003' }) },
+                         /network_policies.address: "http:.*" is not https:\/\/host\[:port\]/],
+        'an address with a path' => [->(p) { deep_merge(p, 'network_policies' => { 'address' => 'https://policy-server:4003/networking' }) },
+                                     /network_policies.address: .* is not https:\/\/host\[:port\]/],
+        'a poll interval without unit' => [->(p) { deep_merge(p, 'network_policies' => { 'poll_interval' => 5 }) },
+                                           /network_policies.poll_interval: 5 is not a duration/],
+        'enabled as a string' => [->(p) { deep_merge(p, 'network_policies' => { 'enabled' => 'false' }) },
+                                  /network_policies.enabled: "false" is not true or false/],
+      }.each do |name, (mutate, message)|
+        it "raises for #{name}" do
+          expect { config(properties: mutate.call(properties)) }.to raise_error(message)
+        end
+      end
+    end
+
     describe 'raises naming the property' do
       {
         'a missing MCP certificate off loopback' => [->(p) { without(p, 'mcp.tls.certificate') }, /mcp.tls.certificate: required, because mcp.listen_ip 0.0.0.0 is not loopback/],
@@ -152,6 +212,16 @@ RSpec.describe 'the copilot job' do
       expect(script).to include('require_file "$job/config/certs/mcp_server.crt" mcp.tls.certificate')
       expect(script).to include('require_free_port 9009 mcp.port', 'require_free_port 9014 status.address')
       expect(bash_syntax_errors(script)).to be_empty
+    end
+
+    it 'checks the policy server certificates only when network policies are read' do
+      expect(render('bin/pre-start')).to include(
+        'require_file "$job/config/certs/policy_server_client.crt" network_policies.tls.certificate',
+        'require_file "$job/config/certs/policy_server_client.key" network_policies.tls.private_key',
+        'require_file "$job/config/certs/policy_server_ca.crt" network_policies.tls.ca_cert',
+      )
+      disabled = deep_merge(properties, 'network_policies' => { 'enabled' => false })
+      expect(render('bin/pre-start', properties: disabled)).not_to include('policy_server')
     end
 
     it 'checks no MCP certificate when MCP is plaintext on loopback' do

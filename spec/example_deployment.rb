@@ -14,6 +14,10 @@ module ExampleDeployment
       'nats' => { 'tls' => { 'client_cert' => FakePEM.cert('nats client'), 'client_key' => FakePEM.key('nats client') } },
       'mcp' => { 'tls' => { 'ca_cert' => FakePEM.cert('mcp ca'), 'certificate' => FakePEM.cert('copilot server'),
                             'private_key' => FakePEM.key('copilot server') } },
+      'network_policies' => { 'enabled' => true,
+                              'tls' => { 'certificate' => FakePEM.cert('copilot policy server client'),
+                                         'private_key' => FakePEM.key('copilot policy server client'),
+                                         'ca_cert' => FakePEM.cert('network policy ca') } },
     }
   end
 

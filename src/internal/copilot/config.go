@@ -12,6 +12,7 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
 	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/networkpolicy/policypoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
 )
@@ -23,6 +24,10 @@ type Config struct {
 	CloudController *ccpoller.Config `json:"cloud_controller,omitempty"`
 	// RoutesFile reads routes from a YAML file (the local foundation).
 	RoutesFile *RoutesFileConfig `json:"routes_file,omitempty"`
+	// NetworkPolicies reads cf-networking's container-to-container
+	// policies from the policy server's internal API. Unset: no policy
+	// server is read.
+	NetworkPolicies *policypoller.Config `json:"network_policies,omitempty"`
 	// NATS is where route registrations arrive.
 	NATS natssubscriber.Config `json:"nats"`
 	// MCP is where pilots connect.
@@ -99,6 +104,10 @@ func (c Config) WithDefaults() Config {
 		cc := c.CloudController.WithDefaults()
 		c.CloudController = &cc
 	}
+	if c.NetworkPolicies != nil {
+		np := c.NetworkPolicies.WithDefaults()
+		c.NetworkPolicies = &np
+	}
 	if c.RoutesFile != nil && c.RoutesFile.PollInterval == 0 {
 		rf := *c.RoutesFile
 		rf.PollInterval = jsonduration.Duration(DefaultRoutesFilePoll)
@@ -135,6 +144,11 @@ func (c Config) Validate() error {
 		}
 	case c.RoutesFile.Path == "":
 		errs = append(errs, errors.New("routes_file.path: required"))
+	}
+	if c.NetworkPolicies != nil {
+		if err := c.NetworkPolicies.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("network_policies: %w", err))
+		}
 	}
 	if err := c.NATS.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("nats: %w", err))

@@ -55,5 +55,30 @@ var _ = Describe("Config", func() {
 			`metrics_address: "9015" is not host:port`),
 		Entry("a log level nobody knows", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "log_level": "verbose"}`,
 			`log_level "verbose"`),
+		Entry("a policy server without a client certificate", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "network_policies": {}}`,
+			"network_policies: tls: cert_file is required"),
+		Entry("a policy server over plain HTTP", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "network_policies": {"address": "http://policy-server.service.cf.internal:4003", "tls": {"cert_file": "/c", "key_file": "/k", "ca_file": "/ca"}}}`,
+			"network_policies: address \"http://policy-server.service.cf.internal:4003\" must be an https URL"),
+		Entry("a policy server poll interval that is no duration", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "network_policies": {"poll_interval": 5}}`,
+			"duration must be a string"),
+		Entry("a typo in a policy server property", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "network_policies": {"adress": "https://x"}}`,
+			`unknown field "adress"`),
 	)
+
+	It("reads no policy server unless configured", func() {
+		cfg, err := copilot.Parse(strings.NewReader(`{"routes_file": {"path": "/tmp/routes.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}}`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.NetworkPolicies).To(BeNil())
+	})
+
+	It("fills the policy server's defaults: cf-deployment's address, every 5s", func() {
+		cfg, err := copilot.Parse(strings.NewReader(`{"routes_file": {"path": "/tmp/routes.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]},
+			"network_policies": {"tls": {"cert_file": "/c.crt", "key_file": "/c.key", "ca_file": "/ca.crt"}}}`))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.NetworkPolicies).NotTo(BeNil())
+		Expect(cfg.NetworkPolicies.Address).To(Equal("https://policy-server.service.cf.internal:4003"))
+		Expect(cfg.NetworkPolicies.PollInterval.Std()).To(Equal(5 * time.Second))
+		Expect(cfg.NetworkPolicies.RequestTimeout.Std()).To(Equal(5 * time.Second))
+		Expect(cfg.NetworkPolicies.TLS.CertFile).To(Equal("/c.crt"))
+	})
 })

@@ -33,6 +33,13 @@ type DesiredRoute struct {
 	// not know them (a route file).
 	SpaceGUID        string `json:"space_guid,omitempty"`
 	OrganizationGUID string `json:"organization_guid,omitempty"`
+	// EnforceRoutePolicies is true when the route's domain enforces route
+	// policies (RFC-0055): then only RoutePolicies' callers may call it,
+	// and a route without policies admits nobody.
+	EnforceRoutePolicies bool `json:"enforce_route_policies,omitempty"`
+	// RoutePolicies are the callers Cloud Controller's route policies
+	// (`/v3/route_policies`) admit, sorted by Kind, then GUID.
+	RoutePolicies []Caller `json:"route_policies,omitempty"`
 }
 
 // DesiredDestination is one destination of a route: an app process and,
@@ -55,7 +62,9 @@ type DesiredDestination struct {
 	Protocol string `json:"protocol,omitempty"`
 	// Weight is the destination's weight, nil when the route is unweighted.
 	// Cloud Controller guarantees all-or-none, 1..100, summing to 100; a
-	// route file is validated to the same rules.
+	// route file is validated to the same rules. The Cloud Controller source
+	// drops destinations of stopped apps after that check, so the remaining
+	// weights may sum to less; meshconfig.EffectiveWeights re-shares them.
 	Weight *int32 `json:"weight,omitempty"`
 }
 

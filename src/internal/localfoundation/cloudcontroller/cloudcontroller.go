@@ -31,6 +31,10 @@ type Options struct {
 	Now func() time.Time
 	// APIVersion is reported in the API root. Default DefaultAPIVersion.
 	APIVersion string
+	// NoRoutePolicies plays a Cloud Controller from before route policies
+	// (RFC-0055, 2026): `/v3/route_policies` is an unknown request (404
+	// CF-NotFound) and domains present no route policy fields.
+	NoRoutePolicies bool
 }
 
 func (o Options) withDefaults() Options {
@@ -73,6 +77,7 @@ type CloudController struct {
 	appOrder       []*app
 	processes      []*process
 	routes         []*route
+	routePolicies  []*routePolicy
 	events         []*auditEvent
 	suppressEvents bool
 	tokens         map[string]time.Time
@@ -96,7 +101,11 @@ type domain struct {
 	internal   bool
 	// orgGUID is the owning organization of a private domain, empty for a
 	// shared one.
-	orgGUID   string
+	orgGUID string
+	// enforce and scope are `enforce_route_policies` and
+	// `route_policies_scope`.
+	enforce   bool
+	scope     string
 	createdAt time.Time
 }
 

@@ -1,7 +1,7 @@
 // Package cloudcontroller is a Cloud Controller v3 stand-in: an http.Handler
 // that serves the documented v3 JSON for what the copilot reads (routes with
 // `include=domain`, processes, apps, spaces, organizations, domains, route
-// destinations, audit events) and plays the UAA that issues
+// destinations, route policies, audit events) and plays the UAA that issues
 // client-credentials tokens for it. It is good enough for the real
 // go-cfclient, which is how tests and the local foundation use it.
 //
@@ -31,8 +31,21 @@
 //     `space_guids`; apps `names`, `space_guids`, `organization_guids`;
 //     spaces `names`, `organization_guids`; organizations and domains
 //     `names`; audit events `types`, `target_guids` (also `[not]`),
-//     `space_guids`, `organization_guids`. Any other parameter is refused
-//     with 400, so a test that needs one notices.
+//     `space_guids`, `organization_guids`; route policies `route_guids`,
+//     `space_guids` (the route's), `sources`, `source_guids`. Any other
+//     parameter (including route policies' `include`) is refused with 400,
+//     so a test that needs one notices.
+//   - route policies (RFC-0055): `GET /v3/route_policies[/:guid]`,
+//     `POST /v3/route_policies` and `DELETE /v3/route_policies/:guid` with
+//     Cloud Controller's validation and messages (source format; not on an
+//     internal domain, nor on one that does not enforce route policies;
+//     unique per route; `cf:any` alone; no `cf:org:` on a domain of scope
+//     `space`). Domains added with AddEnforcingDomain present
+//     `enforce_route_policies` and `route_policies_scope`, which Cloud
+//     Controller presents only when enforcing. Deleting a route deletes its
+//     policies without policy events. AddUncheckedRoutePolicy stores what
+//     the API would refuse, and Options.NoRoutePolicies plays a Cloud
+//     Controller from before route policies.
 //   - `GET|PATCH|POST /v3/routes/:guid/destinations` and
 //     `DELETE /v3/routes/:guid/destinations/:guid` with Cloud Controller's
 //     validation and messages (app_guid required, weights all-or-none,
@@ -48,8 +61,11 @@
 //     change removes and adds; the route's `updated_at` does not move),
 //     `audit.app.create`, `audit.app.start`, `audit.app.stop`,
 //     `audit.app.process.create`, `audit.space.create`,
-//     `audit.organization.create`. Domains have no events, as in Cloud
-//     Controller. SuppressEvents hides events, as a fault.
+//     `audit.organization.create`, `audit.route_policy.create` (data
+//     `request.source` and `request.route_guid`) and
+//     `audit.route_policy.delete` (empty data), both targeting the policy in
+//     its route's space. Domains have no events, as in Cloud Controller.
+//     SuppressEvents hides events, as a fault.
 //
 // Every app and route lives in a space (DefaultSpaceGUID in
 // DefaultOrganizationGUID unless InSpace says otherwise); apps start

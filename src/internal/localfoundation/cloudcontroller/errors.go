@@ -21,13 +21,14 @@ func (e *APIError) Error() string {
 // Cloud Controller's error codes and titles (cloud_controller_ng
 // vendor/errors/v2.yml) for what the stand-in can answer.
 var (
-	errNotAuthenticated = &APIError{Status: http.StatusUnauthorized, Code: 10002, Title: "CF-NotAuthenticated", Detail: "Authentication error"}
-	errInvalidAuthToken = &APIError{Status: http.StatusUnauthorized, Code: 1000, Title: "CF-InvalidAuthToken", Detail: "Invalid Auth Token"}
-	errUnknownRequest   = &APIError{Status: http.StatusNotFound, Code: 10000, Title: "CF-NotFound", Detail: "Unknown request"}
-	errRouteNotFound    = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "Route not found"}
-	errAppNotFound      = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "App not found"}
-	errEventNotFound    = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "Event not found"}
-	errParse            = &APIError{Status: http.StatusBadRequest, Code: 1001, Title: "CF-MessageParseError", Detail: "Request invalid due to parse error: invalid request body"}
+	errNotAuthenticated    = &APIError{Status: http.StatusUnauthorized, Code: 10002, Title: "CF-NotAuthenticated", Detail: "Authentication error"}
+	errInvalidAuthToken    = &APIError{Status: http.StatusUnauthorized, Code: 1000, Title: "CF-InvalidAuthToken", Detail: "Invalid Auth Token"}
+	errUnknownRequest      = &APIError{Status: http.StatusNotFound, Code: 10000, Title: "CF-NotFound", Detail: "Unknown request"}
+	errRouteNotFound       = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "Route not found"}
+	errAppNotFound         = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "App not found"}
+	errEventNotFound       = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "Event not found"}
+	errRoutePolicyNotFound = &APIError{Status: http.StatusNotFound, Code: 10010, Title: "CF-ResourceNotFound", Detail: "Route policy not found"}
+	errParse               = &APIError{Status: http.StatusBadRequest, Code: 1001, Title: "CF-MessageParseError", Detail: "Request invalid due to parse error: invalid request body"}
 )
 
 func badQueryParameter(detail string) *APIError {

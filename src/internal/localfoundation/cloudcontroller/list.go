@@ -76,7 +76,7 @@ func (cc *CloudController) domainsOf(base string, routes []*route) []domainJSON 
 			continue
 		}
 		seen[d.guid] = true
-		out = append(out, presentDomain(base, d))
+		out = append(out, presentDomain(base, d, !cc.opts.NoRoutePolicies))
 	}
 	return out
 }
@@ -139,7 +139,7 @@ func (cc *CloudController) listDomains(w http.ResponseWriter, r *http.Request) {
 		func(base string, _ pageRequest, page []*domain) (any, any) {
 			resources := make([]domainJSON, 0, len(page))
 			for _, d := range page {
-				resources = append(resources, presentDomain(base, d))
+				resources = append(resources, presentDomain(base, d, !cc.opts.NoRoutePolicies))
 			}
 			return resources, nil
 		})

@@ -55,16 +55,21 @@ type destinationAppJSON struct {
 }
 
 type domainJSON struct {
-	GUID               string          `json:"guid"`
-	CreatedAt          time.Time       `json:"created_at"`
-	UpdatedAt          time.Time       `json:"updated_at"`
-	Name               string          `json:"name"`
-	Internal           bool            `json:"internal"`
-	RouterGroup        *guidRef        `json:"router_group"`
-	SupportedProtocols []string        `json:"supported_protocols"`
-	Metadata           metadataJSON    `json:"metadata"`
-	Relationships      map[string]any  `json:"relationships"`
-	Links              map[string]href `json:"links"`
+	GUID               string    `json:"guid"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Name               string    `json:"name"`
+	Internal           bool      `json:"internal"`
+	RouterGroup        *guidRef  `json:"router_group"`
+	SupportedProtocols []string  `json:"supported_protocols"`
+	// EnforceRoutePolicies and RoutePoliciesScope are present only when
+	// the domain enforces route policies (DomainPresenter deletes both
+	// keys otherwise).
+	EnforceRoutePolicies *bool           `json:"enforce_route_policies,omitempty"`
+	RoutePoliciesScope   *string         `json:"route_policies_scope,omitempty"`
+	Metadata             metadataJSON    `json:"metadata"`
+	Relationships        map[string]any  `json:"relationships"`
+	Links                map[string]href `json:"links"`
 }
 
 type processJSON struct {
@@ -146,12 +151,14 @@ func presentDestinations(rt *route) []destinationJSON {
 	return out
 }
 
-func presentDomain(base string, d *domain) domainJSON {
+// presentDomain renders a domain; routePolicies says whether this Cloud
+// Controller knows route policies at all.
+func presentDomain(base string, d *domain, routePolicies bool) domainJSON {
 	owner := relationship{}
 	if d.orgGUID != "" {
 		owner.Data = &guidRef{GUID: d.orgGUID}
 	}
-	return domainJSON{
+	out := domainJSON{
 		GUID: d.guid, CreatedAt: d.createdAt, UpdatedAt: d.createdAt,
 		Name: d.name, Internal: d.internal, SupportedProtocols: []string{"http"},
 		Metadata: emptyMetadata(),
@@ -164,6 +171,11 @@ func presentDomain(base string, d *domain) domainJSON {
 			"route_reservations": {base + "/v3/domains/" + d.guid + "/route_reservations"},
 		},
 	}
+	if routePolicies && d.enforce {
+		enforce, scope := true, d.scope
+		out.EnforceRoutePolicies, out.RoutePoliciesScope = &enforce, &scope
+	}
+	return out
 }
 
 // presentProcess renders a process; the caller holds cc.mu.

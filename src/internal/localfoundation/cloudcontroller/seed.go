@@ -181,16 +181,17 @@ func (cc *CloudController) updateRoute(routeGUID string, request map[string]any,
 	return nil
 }
 
-// DeleteRoute deletes a route and its destinations, then records
-// `audit.route.delete-request`, in that order, as Cloud Controller's v3
-// RouteDeleteAction does (no unmap events). Deleting an unknown route does
-// nothing.
+// DeleteRoute deletes a route, its destinations and its route policies,
+// then records `audit.route.delete-request`, in that order, as Cloud
+// Controller's v3 RouteDeleteAction does (no unmap events, no route policy
+// events). Deleting an unknown route does nothing.
 func (cc *CloudController) DeleteRoute(guid string) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	for i, r := range cc.routes {
 		if r.guid == guid {
 			cc.routes = append(cc.routes[:i:i], cc.routes[i+1:]...)
+			cc.deletePoliciesOf(guid)
 			cc.record(eventRouteDeleteRequest, routeTarget(r), r.spaceGUID, cc.orgOf(r.spaceGUID),
 				map[string]any{"request": map[string]any{"recursive": true}})
 			return

@@ -73,6 +73,10 @@ func (cc *CloudController) newMux() *http.ServeMux {
 	mux.HandleFunc("GET /v3/organizations", cc.authenticated(cc.listOrganizations))
 	mux.HandleFunc("GET /v3/audit_events", cc.authenticated(cc.listEvents))
 	mux.HandleFunc("GET /v3/audit_events/{guid}", cc.authenticated(cc.getEvent))
+	mux.HandleFunc("GET /v3/route_policies", cc.authenticated(cc.listRoutePolicies))
+	mux.HandleFunc("GET /v3/route_policies/{guid}", cc.authenticated(cc.getRoutePolicy))
+	mux.HandleFunc("POST /v3/route_policies", cc.authenticated(cc.serveCreateRoutePolicy))
+	mux.HandleFunc("DELETE /v3/route_policies/{guid}", cc.authenticated(cc.serveDeleteRoutePolicy))
 	mux.HandleFunc("/v3/", cc.authenticated(func(w http.ResponseWriter, _ *http.Request) { writeError(w, errUnknownRequest) }))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errUnknownRequest) })
 	return mux

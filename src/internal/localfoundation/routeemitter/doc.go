@@ -14,9 +14,18 @@
 // periodic re-emits only start after a router answered router.greet
 // (retried every second) or published router.start; they repeat every
 // minimumRegisterIntervalInSeconds; a later router.start sets the interval
-// anew and, after a random jitter (factor 0.2), re-emits at once.
+// anew and, after a random jitter (factor 0.2), re-emits at once. Internal
+// routes (Options.EmitInternalRoutes, route-emitter's
+// `internal_routes.enabled`) go to `service-discovery.register` /
+// `service-discovery.unregister` with a schedule of their own, greeted on
+// `service-discovery.greet` and reset by `service-discovery.start`, as
+// route-emitter runs a second scheduler for them.
 //
-// Concurrency: Register and Unregister are safe to call from any goroutine,
-// before or during Run. Before Run has connected they only change the set
-// that Run emits.
+// Not kept: route-emitter gives up (and exits) after 30 unanswered greets,
+// and repeats every unregister 20 times; the simulator greets until
+// answered and unregisters once.
+//
+// Concurrency: Register, Unregister, RegisterInternal and
+// UnregisterInternal are safe to call from any goroutine, before or during
+// Run. Before Run has connected they only change the set that Run emits.
 package routeemitter

@@ -197,7 +197,7 @@ var _ = Describe("Emitter", func() {
 		Expect(greets.NextMsg(waitTimeout)).NotTo(BeNil())
 		Expect(router.Publish("router.start", []byte(`{"id":"x","minimumRegisterIntervalInSeconds":0}`))).To(Succeed())
 		Expect(router.Publish("router.start", []byte(`not json`))).To(Succeed())
-		Eventually(logger.LogMessages, waitTimeout).Should(ContainElement("test.route-emitter.received-invalid-router-start"))
+		Eventually(logger.LogMessages, waitTimeout).Should(ContainElement("test.route-emitter.router.received-invalid-start"))
 		Expect(isClosed(emitter.Greeted())()).To(BeFalse())
 	})
 

@@ -41,6 +41,9 @@ type AppInstance struct {
 	// TLSHostPort is the cell port mapped to the instance's Envoy TLS
 	// proxy (container port 61001); 0 when the proxy is disabled.
 	TLSHostPort uint32
+	// ContainerIP is the instance's overlay IP, which internal routes
+	// register.
+	ContainerIP string
 
 	AppGUID      string
 	AppName      string
@@ -104,6 +107,24 @@ func NewAppInstanceMessage(inst AppInstance, uri string) Message {
 		Tags:                 tags,
 		AvailabilityZone:     inst.AvailabilityZone,
 		Options:              inst.Options,
+	}
+}
+
+// NewInternalRouteMessage builds the message route-emitter publishes on
+// service-discovery.register for one internal route (hostname, e.g.
+// `backend.apps.internal`) of an app instance
+// (`InternalEndpointRegistryMessageFor`): the container IP as host, port 0
+// (written, as route-emitter's port has no omitempty), the hostname and
+// `<index>.<hostname>` as URIs, the app GUID, the index as a string, and
+// only `component: route-emitter` as tags. No instance GUID.
+func NewInternalRouteMessage(inst AppInstance, hostname string) Message {
+	index := strconv.Itoa(inst.Index)
+	return Message{
+		Host:                 inst.ContainerIP,
+		URIs:                 []string{hostname, index + "." + hostname},
+		App:                  inst.AppGUID,
+		PrivateInstanceIndex: index,
+		Tags:                 map[string]string{"component": "route-emitter"},
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package cloudcontroller turns what Cloud Controller v3 reports (routes with
-// their destinations, domains, apps, processes, spaces, and audit events, as
-// decoded by go-cfclient's resource types) into source.DesiredRoutes.
+// their destinations, domains, apps, processes, spaces, route policies, and
+// audit events, as decoded by go-cfclient's resource types) into
+// source.DesiredRoutes.
 //
 // It is the pure core of the Cloud Controller source, the first stage of the
 // pipeline
@@ -19,14 +20,25 @@
 //     the event log has been read, deduplicating events by GUID within a
 //     lookback window because Cloud Controller stamps them in whole seconds
 //     and may commit them out of order.
-//   - DecodeRoutePage decodes the route pages the runner reads itself.
+//   - DecodeRoutePage decodes the route pages the runner reads itself,
+//     with the domains' route policy settings (DomainPolicy), which
+//     go-cfclient's resource.Domain does not decode.
+//   - Route policies (RFC-0055, `/v3/route_policies`): a route on a domain
+//     that enforces them gets EnforceRoutePolicies and the callers its
+//     policies admit (source.ParseCaller of each policy's `source`).
+//
+// A domain's `route_policies_scope` (any, org, space: the operator's
+// boundary on callers, relative to the destination) is read and kept in
+// DomainPolicy, but source.DesiredRoute has no field for it yet.
 //
 // Bad input never poisons the result (design.md §8): a route whose domain is
 // unknown, whose destination has no app, or whose weights break Cloud
 // Controller's rules (all-or-none, each 1..100, summing to 100) is dropped and
 // reported as one *RouteError; every other route still flows. TCP routes are
-// skipped silently: the mesh routes HTTP only. An audit event that cannot be
-// used is reported as an *EventError.
+// skipped silently: the mesh routes HTTP only. A route policy whose source
+// does not parse is dropped and reported as one *RoutePolicyError: its route
+// admits fewer callers (fail closed). An audit event that cannot be used is
+// reported as an *EventError.
 //
 // Concurrency: Translate, PlanRefresh and DecodeRoutePage hold no state and
 // do not modify their arguments; Translate's result shares no memory with

@@ -36,6 +36,14 @@ const (
 	// in the same transaction, without route events.
 	EventSpaceDeleteRequest        = "audit.space.delete-request"
 	EventOrganizationDeleteRequest = "audit.organization.delete-request"
+	// Target: the route policy (RFC-0055; app/repositories/
+	// route_policy_event_repository.rb). A create's data is
+	// `{"request":{"source":…,"route_guid":…}}`; a delete's is empty, and is
+	// recorded in the deleting transaction, so once visible the policy is
+	// gone. Deleting a route deletes its policies without these events.
+	// (`audit.route_policy.update` changes metadata only, not routing.)
+	EventRoutePolicyCreate = "audit.route_policy.create"
+	EventRoutePolicyDelete = "audit.route_policy.delete"
 )
 
 var routeEvents = []string{EventRouteCreate, EventRouteUpdate, EventRouteDeleteRequest, EventRouteTransferOwner}
@@ -52,7 +60,7 @@ var appEvents = []string{
 // `types` filter of the event poll.
 func EventTypes() []string {
 	return slices.Concat(routeEvents, mappingEvents, appEvents,
-		[]string{EventSpaceDeleteRequest, EventOrganizationDeleteRequest})
+		[]string{EventSpaceDeleteRequest, EventOrganizationDeleteRequest, EventRoutePolicyCreate, EventRoutePolicyDelete})
 }
 
 // Refresh names what a batch of audit events requires re-reading.
@@ -61,18 +69,31 @@ type Refresh struct {
 	RouteGUIDs []string
 	// AppGUIDs are apps to re-read, with their processes.
 	AppGUIDs []string
+	// PolicyRouteGUIDs are routes whose route policies to re-read, all of
+	// them (`/v3/route_policies?route_guids=…`).
+	PolicyRouteGUIDs []string
+	// DeletedRoutePolicyGUIDs are route policies deleted: nothing to read.
+	DeletedRoutePolicyGUIDs []string
 }
 
-// Empty reports whether nothing needs re-reading.
+// Empty reports whether nothing needs re-reading or removing.
 func (r Refresh) Empty() bool {
-	return len(r.RouteGUIDs) == 0 && len(r.AppGUIDs) == 0
+	return len(r.RouteGUIDs) == 0 && len(r.AppGUIDs) == 0 && len(r.PolicyRouteGUIDs) == 0 && len(r.DeletedRoutePolicyGUIDs) == 0
+}
+
+// Reads counts the routes, apps and routes' policies a refresh re-reads:
+// its size in GUIDs to request.
+func (r Refresh) Reads() int {
+	return len(r.RouteGUIDs) + len(r.AppGUIDs) + len(r.PolicyRouteGUIDs)
 }
 
 // Union returns everything either refresh names, sorted and unique.
 func (r Refresh) Union(o Refresh) Refresh {
 	return Refresh{
-		RouteGUIDs: sortedUnique(slices.Concat(r.RouteGUIDs, o.RouteGUIDs)),
-		AppGUIDs:   sortedUnique(slices.Concat(r.AppGUIDs, o.AppGUIDs)),
+		RouteGUIDs:              sortedUnique(slices.Concat(r.RouteGUIDs, o.RouteGUIDs)),
+		AppGUIDs:                sortedUnique(slices.Concat(r.AppGUIDs, o.AppGUIDs)),
+		PolicyRouteGUIDs:        sortedUnique(slices.Concat(r.PolicyRouteGUIDs, o.PolicyRouteGUIDs)),
+		DeletedRoutePolicyGUIDs: sortedUnique(slices.Concat(r.DeletedRoutePolicyGUIDs, o.DeletedRoutePolicyGUIDs)),
 	}
 }
 
@@ -89,9 +110,10 @@ func (e *EventError) Error() string {
 // they will be merged into. With a nil view (before the first full sync)
 // space and organization deletions contribute nothing, since the full sync
 // covers them. Events of other types are ignored. An event it cannot use (no
-// target, a mapping event without data.route_guid) is left out and reported
-// as an *EventError; the caller cannot tell what it changed and should fall
-// back to a full sync.
+// target, a mapping event without data.route_guid, a route policy creation
+// without data.request.route_guid) is left out and reported as an
+// *EventError; the caller cannot tell what it changed and should fall back
+// to a full sync.
 func PlanRefresh(events []*resource.AuditEvent, v *View) (Refresh, []error) {
 	var plan Refresh
 	var errs []error
@@ -130,8 +152,36 @@ func (r *Refresh) add(e *resource.AuditEvent, v *View) error {
 		r.RouteGUIDs = append(r.RouteGUIDs, v.RoutesInSpace(e.Target.GUID)...)
 	case e.Type == EventOrganizationDeleteRequest && v != nil:
 		r.RouteGUIDs = append(r.RouteGUIDs, v.RoutesInOrganization(e.Target.GUID)...)
+	case e.Type == EventRoutePolicyCreate:
+		routeGUID, err := PolicyRouteGUID(e.Data)
+		if err != nil {
+			return unusable(err.Error())
+		}
+		r.PolicyRouteGUIDs = append(r.PolicyRouteGUIDs, routeGUID)
+	case e.Type == EventRoutePolicyDelete:
+		r.DeletedRoutePolicyGUIDs = append(r.DeletedRoutePolicyGUIDs, e.Target.GUID)
 	}
 	return nil
+}
+
+// PolicyRouteGUID reads `data.request.route_guid` of a route policy create
+// event.
+func PolicyRouteGUID(data *json.RawMessage) (string, error) {
+	if data == nil {
+		return "", fmt.Errorf("no data")
+	}
+	var d struct {
+		Request *struct {
+			RouteGUID *string `json:"route_guid"`
+		} `json:"request"`
+	}
+	if err := json.Unmarshal(*data, &d); err != nil {
+		return "", fmt.Errorf("data is not an object with a request: %w", err)
+	}
+	if d.Request == nil || d.Request.RouteGUID == nil || *d.Request.RouteGUID == "" {
+		return "", fmt.Errorf("data has no request.route_guid")
+	}
+	return *d.Request.RouteGUID, nil
 }
 
 // MappedRouteGUID reads `data.route_guid` of a map-route or unmap-route

@@ -106,8 +106,10 @@ var _ = Describe("PlanRefresh", func() {
 	It("asks for every type it handles", func() {
 		Expect(cloudcontroller.EventTypes()).To(ContainElements(
 			"audit.route.create", "audit.route.update", "audit.route.delete-request", "audit.app.map-route",
-			"audit.app.unmap-route", "audit.app.start", "audit.app.stop", "audit.space.delete-request"))
-		Expect(cloudcontroller.EventTypes()).To(HaveLen(18))
+			"audit.app.unmap-route", "audit.app.start", "audit.app.stop", "audit.space.delete-request",
+			"audit.route_policy.create", "audit.route_policy.delete"))
+		Expect(cloudcontroller.EventTypes()).To(HaveLen(20))
+		Expect(cloudcontroller.EventTypes()).NotTo(ContainElement("audit.route_policy.update"), "metadata only")
 	})
 
 	It("unions refreshes", func() {

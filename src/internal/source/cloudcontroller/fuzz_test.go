@@ -19,6 +19,8 @@ func FuzzDecodeRoutePage(f *testing.F) {
 		`{"pagination":{"next":null},"resources":[],"included":{"domains":[]}}`,
 		`{"pagination":{"next":{"href":"x"}},"resources":[{"guid":"r","protocol":"http","host":"a","destinations":[{"app":{"guid":"x"},"weight":100}],"relationships":{"domain":{"data":{"guid":"d"}},"space":{"data":{"guid":"s"}}}}],"included":{"domains":[{"guid":"d","name":"Apps.Example.com"}]}}`,
 		`{"pagination":{},"resources":[{"guid":"r","destinations":[{"app":{"guid":null},"port":-1}],"relationships":{"domain":{"data":null}}}],"included":{"domains":[null]}}`,
+		`{"pagination":{},"resources":[{"guid":"r","host":"b","relationships":{"domain":{"data":{"guid":"d"}}}}],"included":{"domains":[{"guid":"d","name":"apps.identity","enforce_route_policies":true,"route_policies_scope":"space"}]}}`,
+		`{"pagination":{},"resources":[],"included":{"domains":[{"guid":"d","enforce_route_policies":1}]}}`,
 		`{"pagination":{},"resources":[null],"included":{}}`,
 		`{"pagination":null,"resources":[],"included":{}}`,
 		`{"resources":{},"included":[]}`,
@@ -36,9 +38,24 @@ func FuzzDecodeRoutePage(f *testing.F) {
 				t.Fatalf("accepted a route without a guid: %+v", r)
 			}
 		}
-		_, _ = cloudcontroller.Translate(cloudcontroller.Foundation{Routes: page.Routes, Domains: page.Domains})
+		if len(page.DomainPolicies) > len(page.Domains) {
+			t.Fatalf("%d domain policies for %d domains", len(page.DomainPolicies), len(page.Domains))
+		}
+		var policies []*resource.RoutePolicy
+		for _, r := range page.Routes {
+			policies = append(policies, &resource.RoutePolicy{Source: r.Host, Relationships: resource.RoutePolicyRelationships{
+				Route: &resource.ToOneRelationship{Data: &resource.Relationship{GUID: r.GUID}}}})
+		}
+		out, _ := cloudcontroller.Translate(cloudcontroller.Foundation{Routes: page.Routes, Domains: page.Domains,
+			DomainPolicies: page.DomainPolicies, RoutePolicies: policies})
+		for _, r := range out.Routes {
+			if len(r.RoutePolicies) > 0 && !r.EnforceRoutePolicies {
+				t.Fatalf("route %s carries callers without enforcing", r.GUID)
+			}
+		}
 		v := cloudcontroller.NewView(cloudcontroller.Foundation{})
-		v.Apply(cloudcontroller.Delta{Routes: page.Routes, Domains: page.Domains})
+		v.Apply(cloudcontroller.Delta{Routes: page.Routes, Domains: page.Domains, DomainPolicies: page.DomainPolicies,
+			PolicyRouteGUIDs: []string{"r"}, RoutePolicies: policies})
 		_, _ = v.Unknown(page.Routes, nil)
 		_, _ = v.Translate()
 	})
@@ -56,6 +73,8 @@ func FuzzAuditEvents(f *testing.F) {
 		`[{"guid":"e","type":"audit.app.map-route","target":{"guid":"a"},"data":{"route_guid":7}}]`,
 		`[{"guid":"e","type":"audit.app.stop","target":{"guid":""},"data":"x"}]`,
 		`[{"guid":"e","created_at":"0001-01-01T00:00:00Z","type":"audit.organization.delete-request","target":{"guid":"o"}}]`,
+		`[{"guid":"e1","type":"audit.route_policy.create","target":{"guid":"p","type":"route_policy","name":"cf:any"},"data":{"request":{"source":"cf:any","route_guid":"r1"}}},{"guid":"e2","type":"audit.route_policy.delete","target":{"guid":"p"},"data":{}}]`,
+		`[{"guid":"e","type":"audit.route_policy.create","target":{"guid":"p"},"data":{"request":[]}}]`,
 		`[]`, `{}`, `[`,
 	} {
 		f.Add([]byte(seed), int64(5))
@@ -70,7 +89,7 @@ func FuzzAuditEvents(f *testing.F) {
 				Space: resource.ToOneRelationship{Data: &resource.Relationship{GUID: "s"}}}}},
 		})
 		plan, _ := cloudcontroller.PlanRefresh(events, view)
-		for _, list := range [][]string{plan.RouteGUIDs, plan.AppGUIDs} {
+		for _, list := range [][]string{plan.RouteGUIDs, plan.AppGUIDs, plan.PolicyRouteGUIDs, plan.DeletedRoutePolicyGUIDs} {
 			if !slices.IsSorted(list) || len(slices.Compact(slices.Clone(list))) != len(list) {
 				t.Fatalf("plan not sorted and unique: %+v", plan)
 			}

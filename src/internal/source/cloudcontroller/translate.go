@@ -46,13 +46,20 @@ const (
 
 // Foundation is what Cloud Controller reported, as go-cfclient decodes it:
 // the resources of `GET /v3/routes?include=domain` (routes and included
-// domains), `/v3/processes`, `/v3/apps` and `/v3/spaces`.
+// domains), `/v3/processes`, `/v3/apps`, `/v3/spaces` and
+// `/v3/route_policies`, plus the domains' route policy settings, which
+// go-cfclient's resource.Domain leaves out (DecodeRoutePage reads them).
 type Foundation struct {
 	Routes    []*resource.Route
 	Domains   []*resource.Domain
 	Processes []*resource.Process
 	Apps      []*resource.App
 	Spaces    []*resource.Space
+	// DomainPolicies say which domains enforce route policies; a domain
+	// without an entry does not.
+	DomainPolicies []DomainPolicy
+	// RoutePolicies are the route policies, of any route.
+	RoutePolicies []*resource.RoutePolicy
 }
 
 // Translate reduces a foundation to the HTTP routes the mesh serves.
@@ -69,18 +76,27 @@ type Foundation struct {
 //     out (ADR 5). A destination whose app is not listed is kept.
 //   - Spaces give each route its OrganizationGUID (SpaceGUID comes from the
 //     route itself).
+//   - DomainPolicies and RoutePolicies: a route on a domain that enforces
+//     route policies gets EnforceRoutePolicies and, in RoutePolicies, the
+//     callers its policies name. A policy whose source does not parse is
+//     left out and reported as one *RoutePolicyError, so its route admits
+//     fewer callers (fail closed); the route itself still flows. Routes on
+//     other domains carry no callers, whatever policies name them.
 //
 // Routes come out sorted by Host, then Path (then GUID, for a stable order).
 // A route that cannot be translated is left out and reported as one
-// *RouteError; the error slice is nil when every route translated. A route
+// *RouteError; the error slice is nil when every route and route policy
+// translated. A route
 // GUID listed twice (Cloud Controller's offset pagination can repeat a route
 // when routes are created while a client pages) is translated once.
 func Translate(f Foundation) (source.DesiredRoutes, []error) {
 	t := translator{
-		domains:   indexDomains(f.Domains),
-		processes: indexProcesses(f.Processes),
-		appStates: indexApps(f.Apps),
-		orgs:      indexSpaces(f.Spaces),
+		domains:        indexDomains(f.Domains),
+		processes:      indexProcesses(f.Processes),
+		appStates:      indexApps(f.Apps),
+		orgs:           indexSpaces(f.Spaces),
+		domainPolicies: indexDomainPolicies(f.DomainPolicies),
+		routePolicies:  indexRoutePolicies(f.RoutePolicies),
 	}
 	out := source.DesiredRoutes{Routes: make([]source.DesiredRoute, 0, len(f.Routes))}
 	var errs []error
@@ -95,6 +111,7 @@ func Translate(f Foundation) (source.DesiredRoutes, []error) {
 			errs = append(errs, &RouteError{RouteGUID: r.GUID, Reason: reason})
 			continue
 		}
+		errs = append(errs, t.admit(&route, r.Relationships.Domain.Data.GUID)...)
 		out.Routes = append(out.Routes, route)
 	}
 	slices.SortFunc(out.Routes, func(a, b source.DesiredRoute) int {
@@ -110,10 +127,26 @@ type processKey struct {
 }
 
 type translator struct {
-	domains   map[string]*resource.Domain
-	processes map[processKey]*resource.Process
-	appStates map[string]string // app GUID → state
-	orgs      map[string]string // space GUID → organization GUID
+	domains        map[string]*resource.Domain
+	processes      map[processKey]*resource.Process
+	appStates      map[string]string // app GUID → state
+	orgs           map[string]string // space GUID → organization GUID
+	domainPolicies map[string]DomainPolicy
+	routePolicies  map[string][]*resource.RoutePolicy // route GUID → its policies
+}
+
+// admit gives a route on a domain that enforces route policies the callers
+// its policies admit, and reports the policies it had to drop.
+func (t translator) admit(route *source.DesiredRoute, domainGUID string) []error {
+	if !t.domainPolicies[domainGUID].Enforce {
+		return nil
+	}
+	route.EnforceRoutePolicies = true
+	callers, errs := callers(route.GUID, t.routePolicies[route.GUID])
+	if len(callers) > 0 {
+		route.RoutePolicies = callers
+	}
+	return errs
 }
 
 func indexDomains(domains []*resource.Domain) map[string]*resource.Domain {

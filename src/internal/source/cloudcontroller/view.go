@@ -14,11 +14,13 @@ import (
 // the last full sync, with targeted refreshes merged in. It holds
 // go-cfclient's decoded resources by GUID and never changes them.
 type View struct {
-	routes    map[string]*resource.Route
-	domains   map[string]*resource.Domain
-	processes map[string]*resource.Process
-	apps      map[string]*resource.App
-	spaces    map[string]*resource.Space
+	routes         map[string]*resource.Route
+	domains        map[string]*resource.Domain
+	processes      map[string]*resource.Process
+	apps           map[string]*resource.App
+	spaces         map[string]*resource.Space
+	domainPolicies map[string]DomainPolicy
+	routePolicies  map[string]*resource.RoutePolicy
 }
 
 // Delta is what a targeted refresh read: the current state of some routes
@@ -39,16 +41,29 @@ type Delta struct {
 	Processes []*resource.Process
 	// Spaces are spaces the routes named that the view did not know.
 	Spaces []*resource.Space
+	// DomainPolicies are the route policy settings of Domains.
+	DomainPolicies []DomainPolicy
+	// PolicyRouteGUIDs are the routes whose route policies were re-read:
+	// each route's policies become exactly its entries in RoutePolicies. A
+	// route re-read in RouteGUIDs and found deleted loses its policies too
+	// (Cloud Controller deletes them with it, recording no policy event).
+	PolicyRouteGUIDs []string
+	RoutePolicies    []*resource.RoutePolicy
+	// DeletedRoutePolicyGUIDs are route policies known to be deleted
+	// (`audit.route_policy.delete`): removed without a read.
+	DeletedRoutePolicyGUIDs []string
 }
 
 // NewView indexes a full sync. Nil entries are skipped.
 func NewView(f Foundation) *View {
 	v := &View{
-		routes:    indexByGUID(f.Routes, func(r *resource.Route) string { return r.GUID }),
-		domains:   indexByGUID(f.Domains, func(d *resource.Domain) string { return d.GUID }),
-		processes: indexByGUID(f.Processes, func(p *resource.Process) string { return p.GUID }),
-		apps:      indexByGUID(f.Apps, func(a *resource.App) string { return a.GUID }),
-		spaces:    indexByGUID(f.Spaces, func(s *resource.Space) string { return s.GUID }),
+		routes:         indexByGUID(f.Routes, func(r *resource.Route) string { return r.GUID }),
+		domains:        indexByGUID(f.Domains, func(d *resource.Domain) string { return d.GUID }),
+		processes:      indexByGUID(f.Processes, func(p *resource.Process) string { return p.GUID }),
+		apps:           indexByGUID(f.Apps, func(a *resource.App) string { return a.GUID }),
+		spaces:         indexByGUID(f.Spaces, func(s *resource.Space) string { return s.GUID }),
+		routePolicies:  indexByGUID(f.RoutePolicies, func(p *resource.RoutePolicy) string { return p.GUID }),
+		domainPolicies: indexDomainPolicies(f.DomainPolicies),
 	}
 	return v
 }
@@ -71,6 +86,10 @@ func (v *View) Foundation() Foundation {
 		Processes: sortedValues(v.processes),
 		Apps:      sortedValues(v.apps),
 		Spaces:    sortedValues(v.spaces),
+		DomainPolicies: slices.SortedFunc(maps.Values(v.domainPolicies), func(a, b DomainPolicy) int {
+			return cmp.Compare(a.DomainGUID, b.DomainGUID)
+		}),
+		RoutePolicies: sortedValues(v.routePolicies),
 	}
 }
 
@@ -90,6 +109,17 @@ func (v *View) Translate() (source.DesiredRoutes, []error) {
 
 // Apply merges a targeted refresh into the view.
 func (v *View) Apply(d Delta) {
+	v.applyRoutes(d)
+	v.applyApps(d)
+	for _, s := range d.Spaces {
+		if s != nil {
+			v.spaces[s.GUID] = s
+		}
+	}
+	v.applyRoutePolicies(d)
+}
+
+func (v *View) applyRoutes(d Delta) {
 	for _, guid := range d.RouteGUIDs {
 		delete(v.routes, guid)
 	}
@@ -103,6 +133,41 @@ func (v *View) Apply(d Delta) {
 			v.domains[dom.GUID] = dom
 		}
 	}
+	// A domain's route policy setting never changes (it is set at
+	// creation), so a re-read only ever adds one: a domain read without
+	// its setting keeps the one the view has, failing closed.
+	for _, p := range d.DomainPolicies {
+		v.domainPolicies[p.DomainGUID] = p
+	}
+}
+
+// applyRoutePolicies replaces the policies of the routes whose policies
+// were re-read, drops those of deleted routes, then removes the deleted
+// policies.
+func (v *View) applyRoutePolicies(d Delta) {
+	replaced := make(map[string]bool, len(d.PolicyRouteGUIDs)+len(d.RouteGUIDs))
+	for _, guid := range d.PolicyRouteGUIDs {
+		replaced[guid] = true
+	}
+	for _, guid := range d.RouteGUIDs {
+		if v.routes[guid] == nil {
+			replaced[guid] = true
+		}
+	}
+	if len(replaced) > 0 {
+		maps.DeleteFunc(v.routePolicies, func(_ string, p *resource.RoutePolicy) bool { return replaced[routeOf(p)] })
+	}
+	for _, p := range d.RoutePolicies {
+		if p != nil {
+			v.routePolicies[p.GUID] = p
+		}
+	}
+	for _, guid := range d.DeletedRoutePolicyGUIDs {
+		delete(v.routePolicies, guid)
+	}
+}
+
+func (v *View) applyApps(d Delta) {
 	if len(d.AppGUIDs) > 0 {
 		refreshed := make(map[string]bool, len(d.AppGUIDs))
 		for _, guid := range d.AppGUIDs {
@@ -123,16 +188,22 @@ func (v *View) Apply(d Delta) {
 			v.processes[p.GUID] = p
 		}
 	}
-	for _, s := range d.Spaces {
-		if s != nil {
-			v.spaces[s.GUID] = s
-		}
-	}
 }
 
 // Size counts the view's routes, apps and processes.
 func (v *View) Size() (routes, apps, processes int) {
 	return len(v.routes), len(v.apps), len(v.processes)
+}
+
+// RoutePolicyCount counts the view's route policies.
+func (v *View) RoutePolicyCount() int {
+	return len(v.routePolicies)
+}
+
+// HasRoutePolicy reports whether the view knows a route policy.
+func (v *View) HasRoutePolicy(guid string) bool {
+	_, ok := v.routePolicies[guid]
+	return ok
 }
 
 // HasApp reports whether the view knows an app.

@@ -1,11 +1,9 @@
 package routeregistry
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
+	"net/netip"
 	"strings"
 )
 
@@ -94,12 +92,22 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// DecodeRegistration parses and validates one registry message. It accepts
-// what gorouter accepts and rejects, with an error naming the field, what
-// gorouter would drop or could never route (see Validate).
+// DecodeRegistration parses and validates one `router.register` or
+// `router.unregister` payload. It accepts what gorouter accepts and
+// rejects, with an error naming the field, what gorouter would drop or could
+// never route (see Validate), payloads over MaxPayloadBytes (checked before
+// parsing) and anything that is not JSON. The strings of the result share
+// one copy of the payload; clone those you keep for long on their own.
 func DecodeRegistration(data []byte) (Registration, error) {
+	return decodeValidRegistration(data, nil)
+}
+
+func decodeValidRegistration(data []byte, spare *spares) (Registration, error) {
+	if err := checkPayloadSize(data); err != nil {
+		return Registration{}, fmt.Errorf("decode registration: %w", err)
+	}
 	var reg Registration
-	if err := json.Unmarshal(data, &reg); err != nil {
+	if err := decodeRegistration(data, &reg, spare); err != nil {
 		return Registration{}, fmt.Errorf("decode registration: %w", err)
 	}
 	if err := reg.Validate(); err != nil {
@@ -149,8 +157,9 @@ const (
 )
 
 // validateHost accepts IPv4, IPv6 and DNS names: letters, digits, `.`, `-`,
-// `:` (IPv6) and `%` (IPv6 zone). It rejects what is clearly not an address
-// (URLs, host:port, spaces) without parsing it further.
+// `_`, and `:` and `%` only in an IPv6 address (with a zone). It rejects
+// what is clearly not an address (URLs, host:port, spaces) without resolving
+// anything.
 func validateHost(host string) error {
 	if host == "" {
 		return invalid("host", "required")
@@ -158,90 +167,47 @@ func validateHost(host string) error {
 	for _, c := range host {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '-', c == ':', c == '%', c == '_':
+		case c == '.', c == '-', c == '_':
+		case c == ':', c == '%':
+			if addr, err := netip.ParseAddr(host); err != nil || !addr.Is6() {
+				return invalid("host", "%q is not an IP address or host name (a port does not belong here)", truncate(host, 64))
+			}
+			return nil
 		default:
-			return invalid("host", "%q is not an IP address or host name", host)
+			return invalid("host", "%q is not an IP address or host name", truncate(host, 64))
 		}
 	}
 	return nil
 }
 
-// registrationFields has Registration's fields without its methods, so
-// UnmarshalJSON can decode into it without recursing.
-type registrationFields Registration
-
-// UnmarshalJSON decodes a registry message. Ports may be absent, null (as
-// route_registrar's pointer ports are when unset) or integers; anything
-// else, or a port outside 0..65535, is an error naming the field.
+// UnmarshalJSON decodes a registry message without validating it (see
+// DecodeRegistration). Ports may be absent, null (as route_registrar's
+// pointer ports are when unset) or integers in 0..65535.
 func (r *Registration) UnmarshalJSON(data []byte) error {
-	var wire struct {
-		registrationFields
-		Port    json.RawMessage `json:"port"`
-		TLSPort json.RawMessage `json:"tls_port"`
-	}
-	if err := json.Unmarshal(data, &wire); err != nil {
+	var reg Registration
+	if err := decodeRegistration(data, &reg, nil); err != nil {
 		return err
 	}
-	port, err := decodePort("port", wire.Port)
-	if err != nil {
-		return err
-	}
-	tlsPort, err := decodePort("tls_port", wire.TLSPort)
-	if err != nil {
-		return err
-	}
-	*r = Registration(wire.registrationFields)
-	r.Port, r.TLSPort = port, tlsPort
+	*r = reg
 	return nil
-}
-
-func decodePort(field string, raw json.RawMessage) (uint16, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil || n < 0 || n > math.MaxUint16 {
-		return 0, invalid(field, "want an integer in 0..65535, got %s", truncate(string(raw), 32))
-	}
-	return uint16(n), nil
 }
 
 // UnmarshalJSON decodes the `options` object, keeping it raw and lifting
 // the keys gorouter reads. `null` means no options.
 func (o *RegistrationOptions) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		*o = RegistrationOptions{}
-		return nil
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return invalid("options", "must be an object")
-	}
+	d := &decoder{r: jsonReader{data: data}}
 	var opts RegistrationOptions
-	if err := optionString(fields, "loadbalancing", &opts.LoadBalancing); err != nil {
+	err := d.options(&opts)
+	if err == nil {
+		err = d.r.end()
+	}
+	if err == nil {
+		err = d.mismatch
+	}
+	if err != nil {
 		return err
 	}
-	if err := optionString(fields, "hash_header", &opts.HashHeader); err != nil {
-		return err
-	}
-	var compact, escaped bytes.Buffer
-	if err := json.Compact(&compact, data); err != nil {
-		return invalid("options", "must be an object")
-	}
-	json.HTMLEscape(&escaped, compact.Bytes())
-	opts.Raw = escaped.Bytes()
 	*o = opts
-	return nil
-}
-
-func optionString(fields map[string]json.RawMessage, key string, dst *string) error {
-	raw, ok := fields[key]
-	if !ok || string(raw) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return invalid("options."+key, "must be a string")
-	}
 	return nil
 }
 

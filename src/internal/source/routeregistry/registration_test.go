@@ -95,6 +95,8 @@ var _ = Describe("DecodeRegistration", func() {
 		},
 		Entry("missing host", `{"port":8080,"uris":["a.com"]}`, "host"),
 		Entry("host with a scheme", `{"host":"http://10.0.0.1","port":8080,"uris":["a.com"]}`, "host"),
+		Entry("host with a port", `{"host":"10.0.0.1:8080","port":8080,"uris":["a.com"]}`, "host"),
+		Entry("host that is no IPv6 address", `{"host":"fd00::5::6","port":8080,"uris":["a.com"]}`, "host"),
 		Entry("no uris", `{"host":"10.0.0.1","port":8080,"uris":[]}`, "uris"),
 		Entry("empty uri", `{"host":"10.0.0.1","port":8080,"uris":["a.com",""]}`, "uris[1]"),
 		Entry("uri with a port", `{"host":"10.0.0.1","port":8080,"uris":["a.com:80"]}`, "uris[0]"),

@@ -47,3 +47,18 @@ const (
 	// mbus/registry_message_test.go.
 	gorouterTestMessage = `{"app":"app1","uris":["test.com"],"host":"1.2.3.4","port":1234,"tags":{},"private_instance_id":"private_instance_id"}`
 )
+
+const (
+	// routeEmitterInternalMessage is what route-emitter's
+	// InternalEndpointRegistryMessageFor publishes on
+	// service-discovery.register for instance 1 of an app with the internal
+	// route backend.apps.internal.
+	routeEmitterInternalMessage = `{"host":"10.255.3.4","port":0,"uris":["backend.apps.internal","1.backend.apps.internal"],"app":"3f5a4c5e-7a3b-4b8e-9a57-1b2c3d4e5f60","private_instance_index":"1","endpoint_updated_at_ns":1717171717000000000,"tags":{"component":"route-emitter"}}`
+
+	// serviceDiscoveryControllerTestMessage is the example from the
+	// service-discovery-controller's mbus/subscriber_test.go.
+	serviceDiscoveryControllerTestMessage = `{
+					"host": "192.168.0.1",
+					"uris": ["foo.com", "0.foo.com"]
+				}`
+)

@@ -2,7 +2,6 @@ package routeregistry
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"time"
 
@@ -24,25 +23,35 @@ import (
 // 30 s, 20 times) cannot remove its successor. gorouter removes by address
 // alone and relies on the next re-registration to repair that.
 //
+// Internal routes (`service-discovery.register`) are keyed by container IP
+// alone, in a key space of their own, so they never collide with
+// `router.register` endpoints; like the service-discovery-controller, an
+// unregister removes by IP.
+//
+// Memory (decision): an unchanged re-registration allocates nothing. One
+// flat map holds the endpoints; what the instances of a process share
+// (identity, route options, tags as a template) is a profile they point to,
+// and the strings that recur are interned. docs/performance.md has the
+// numbers.
+//
 // Table is not safe for concurrent use.
 type Table struct {
-	pools map[string]map[backendKey]*tableEntry
-	size  int
+	endpoints map[endpointKey]*entry
+	profiles  profiles
+	strings   interner
 }
 
-type backendKey struct {
-	address string
-	port    uint16
-}
-
-type tableEntry struct {
-	endpoint source.Endpoint
-	// tls is true when the backend registered a TLS port; such endpoints
-	// are never pruned by staleness.
-	tls bool
-	// staleThreshold is the registration's own threshold, 0 for default.
-	staleThreshold time.Duration
-	refreshedAt    time.Time
+// PruneThresholds are how long endpoints live without being re-registered,
+// unless a registration asks for less (`stale_threshold_in_seconds`).
+type PruneThresholds struct {
+	// Router applies to `router.register` endpoints: gorouter's
+	// `droplet_stale_threshold`, 120 s by default.
+	Router time.Duration
+	// ServiceDiscovery applies to `service-discovery.register` endpoints:
+	// the service-discovery-controller's `staleness_threshold_seconds`,
+	// 180 s by default (three of route-emitter's 60 s internal emit
+	// intervals). Zero means Router.
+	ServiceDiscovery time.Duration
 }
 
 // NewTable returns an empty table.
@@ -54,29 +63,40 @@ func NewTable() *Table {
 // do not normalise are skipped; DecodeRegistration rejects them). It
 // reports whether Endpoints changed: a re-registration that only refreshes
 // freshness (or a stale threshold, which consumers do not see) is not a
-// change.
+// change, and allocates nothing (unless a URI's host has upper case, which
+// Cloud Controller never sends: then its lower-cased key is a new string).
 func (t *Table) Register(reg Registration, now time.Time) (changed bool) {
-	key := backendKeyOf(reg)
-	tags := maps.Clone(reg.Tags)
+	f := fieldsOf(&reg)
+	key := endpointKey{address: reg.Host, port: upstreamPort(&reg)}
 	threshold := time.Duration(reg.StaleThresholdInSeconds) * time.Second
-	for _, raw := range reg.URIs {
-		uri, err := NormalizeURI(raw)
+	return t.register(reg.URIs, NormalizeURI, key, &f, threshold, now)
+}
+
+// RegisterInternal adds or refreshes an internal route registration, with
+// Register's change semantics. Its endpoints have Internal set and no port.
+func (t *Table) RegisterInternal(reg InternalRegistration, now time.Time) (changed bool) {
+	f := internalFieldsOf(&reg)
+	key := endpointKey{address: reg.Host, internal: true}
+	return t.register(reg.URIs, NormalizeInternalURI, key, &f, 0, now)
+}
+
+func (t *Table) register(uris []string, normalize func(string) (string, error), key endpointKey, f *fields, threshold time.Duration, now time.Time) (changed bool) {
+	for _, raw := range uris {
+		uri, err := normalize(raw)
 		if err != nil {
 			continue
 		}
-		endpoint := endpointFor(reg, uri, tags)
-		pool := t.pool(uri)
-		existing, ok := pool[key]
-		if ok && sameEndpoint(existing.endpoint, endpoint) {
+		key.uri = uri
+		if existing, ok := t.endpoints[key]; ok && existing.matches(f) {
 			existing.refreshedAt = now
 			existing.staleThreshold = threshold
 			continue
 		}
-		if !ok {
-			t.size++
-		}
-		pool[key] = &tableEntry{endpoint: endpoint, tls: reg.TLSPort != 0, staleThreshold: threshold, refreshedAt: now}
+		t.put(key, t.newEntry(f, threshold, now))
 		changed = true
+	}
+	if changed && t.strings.needsSweep() {
+		t.sweepStrings()
 	}
 	return changed
 }
@@ -85,38 +105,69 @@ func (t *Table) Register(reg Registration, now time.Time) (changed bool) {
 // address is now held by a different instance (see Table). It reports
 // whether anything was removed.
 func (t *Table) Unregister(reg Registration) (changed bool) {
-	key := backendKeyOf(reg)
+	key := endpointKey{address: reg.Host, port: upstreamPort(&reg)}
 	for _, raw := range reg.URIs {
 		uri, err := NormalizeURI(raw)
 		if err != nil {
 			continue
 		}
-		existing, ok := t.pools[uri][key]
-		if !ok || reusedByAnotherInstance(existing.endpoint, reg) {
+		key.uri = uri
+		existing, ok := t.endpoints[key]
+		if !ok || reusedByAnotherInstance(existing.instanceID, reg.PrivateInstanceID) {
 			continue
 		}
-		t.remove(uri, key)
+		t.remove(key, existing)
 		changed = true
 	}
 	return changed
 }
 
+// UnregisterInternal removes an internal route registration's container IP
+// from each of its URIs and reports whether anything was removed.
+func (t *Table) UnregisterInternal(reg InternalRegistration) (changed bool) {
+	key := endpointKey{address: reg.Host, internal: true}
+	for _, raw := range reg.URIs {
+		uri, err := NormalizeInternalURI(raw)
+		if err != nil {
+			continue
+		}
+		key.uri = uri
+		if existing, ok := t.endpoints[key]; ok {
+			t.remove(key, existing)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// upstreamPort is the port gorouter dials: the TLS port when there is one.
+func upstreamPort(reg *Registration) uint16 {
+	if reg.TLSPort != 0 {
+		return reg.TLSPort
+	}
+	return reg.Port
+}
+
 // Prune removes every endpoint that was not (re-)registered within its
-// stale threshold before now, and returns them sorted. An endpoint's
-// threshold is its registration's `stale_threshold_in_seconds` when that is
-// set and not above defaultThreshold, otherwise defaultThreshold (gorouter
-// `registry.register`). Endpoints with a TLS port are never pruned
-// (gorouter `EndpointPool.PruneEndpoints`).
-func (t *Table) Prune(now time.Time, defaultThreshold time.Duration) (removed []source.Endpoint) {
-	for uri, pool := range t.pools {
-		for key, entry := range pool {
-			if entry.tls {
+// stale threshold before now, and returns them sorted. A router.register
+// endpoint's threshold is its registration's `stale_threshold_in_seconds`
+// when that is set and not above thresholds.Router, otherwise
+// thresholds.Router (gorouter `registry.register`); endpoints with a TLS
+// port are never pruned (gorouter `EndpointPool.PruneEndpoints`). Internal
+// endpoints use thresholds.ServiceDiscovery.
+func (t *Table) Prune(now time.Time, thresholds PruneThresholds) (removed []source.Endpoint) {
+	internal := cmp.Or(thresholds.ServiceDiscovery, thresholds.Router)
+	for key, e := range t.endpoints {
+		threshold := internal
+		if !key.internal {
+			if e.tlsPort != 0 {
 				continue
 			}
-			if entry.refreshedAt.Before(now.Add(-effectiveThreshold(entry.staleThreshold, defaultThreshold))) {
-				removed = append(removed, copyEndpoint(entry.endpoint))
-				t.remove(uri, key)
-			}
+			threshold = effectiveThreshold(e.staleThreshold, thresholds.Router)
+		}
+		if e.refreshedAt.Before(now.Add(-threshold)) {
+			removed = append(removed, e.endpoint(key, nil))
+			t.remove(key, e)
 		}
 	}
 	sortEndpoints(removed)
@@ -127,61 +178,94 @@ func (t *Table) Prune(now time.Time, defaultThreshold time.Duration) (removed []
 // when NATS comes back, so a disconnect longer than the stale threshold
 // does not prune the whole table before route-emitter has re-registered.
 func (t *Table) Touch(now time.Time) {
-	for _, pool := range t.pools {
-		for _, entry := range pool {
-			entry.refreshedAt = now
-		}
+	for _, e := range t.endpoints {
+		e.refreshedAt = now
 	}
 }
 
-// Endpoints returns a deep copy of the table, sorted by URI, Address, Port
-// (then TLSPort).
+// Endpoints returns the table sorted by URI, Address, Port (then TLSPort,
+// then router.register before internal). Nothing in it is shared with the
+// table, so nothing the caller does to it reaches the table; endpoints of
+// one instance (its URIs) share one Tags map.
 func (t *Table) Endpoints() source.Endpoints {
-	out := make(source.Endpoints, 0, t.size)
-	for _, pool := range t.pools {
-		for _, entry := range pool {
-			out = append(out, copyEndpoint(entry.endpoint))
-		}
+	type keyed struct {
+		key endpointKey
+		e   *entry
 	}
-	sortEndpoints(out)
+	sorted := make([]keyed, 0, len(t.endpoints))
+	for key, e := range t.endpoints {
+		sorted = append(sorted, keyed{key, e})
+	}
+	// Sorting the small pairs, not the endpoints, moves a fifth of the bytes.
+	slices.SortFunc(sorted, func(a, b keyed) int {
+		return cmp.Or(
+			cmp.Compare(a.key.uri, b.key.uri),
+			cmp.Compare(a.key.address, b.key.address),
+			cmp.Compare(a.e.port, b.e.port),
+			cmp.Compare(a.e.tlsPort, b.e.tlsPort),
+			compareBool(a.key.internal, b.key.internal),
+		)
+	})
+	out := make(source.Endpoints, len(sorted))
+	tags := tagMaps{}
+	for i, k := range sorted {
+		out[i] = k.e.endpoint(k.key, tags)
+	}
 	return out
+}
+
+// tagMaps hands out one tags map per instance and profile for the
+// duration of one Endpoints call: the instance's URIs share it.
+type tagMaps map[tagMapKey]map[string]string
+
+type tagMapKey struct {
+	profile           *profile
+	instanceID, index string
+}
+
+func (m tagMaps) of(p *profile, instanceID, index string) map[string]string {
+	if m == nil {
+		return p.tags(instanceID, index)
+	}
+	if len(p.dynamic) == 0 {
+		instanceID, index = "", ""
+	}
+	key := tagMapKey{p, instanceID, index}
+	tags, ok := m[key]
+	if !ok {
+		tags = p.tags(instanceID, index)
+		m[key] = tags
+	}
+	return tags
 }
 
 // Len is the number of (URI, backend) endpoints in the table.
 func (t *Table) Len() int {
-	return t.size
+	return len(t.endpoints)
 }
 
-func (t *Table) pool(uri string) map[backendKey]*tableEntry {
-	if t.pools == nil {
-		t.pools = map[string]map[backendKey]*tableEntry{}
+// put stores e as the endpoint of key, replacing any.
+func (t *Table) put(key endpointKey, e *entry) {
+	if old, ok := t.endpoints[key]; ok {
+		t.profiles.release(old.profile)
+		t.endpoints[key] = e
+		return
 	}
-	pool, ok := t.pools[uri]
-	if !ok {
-		pool = map[backendKey]*tableEntry{}
-		t.pools[uri] = pool
+	if t.endpoints == nil {
+		t.endpoints = map[endpointKey]*entry{}
 	}
-	return pool
+	key.uri = t.strings.intern(key.uri)
+	key.address = t.strings.intern(key.address)
+	t.endpoints[key] = e
 }
 
-func (t *Table) remove(uri string, key backendKey) {
-	pool := t.pools[uri]
-	delete(pool, key)
-	t.size--
-	if len(pool) == 0 {
-		delete(t.pools, uri)
-	}
+func (t *Table) remove(key endpointKey, e *entry) {
+	t.profiles.release(e.profile)
+	delete(t.endpoints, key)
 }
 
-func backendKeyOf(reg Registration) backendKey {
-	if reg.TLSPort != 0 {
-		return backendKey{address: reg.Host, port: reg.TLSPort}
-	}
-	return backendKey{address: reg.Host, port: reg.Port}
-}
-
-func reusedByAnotherInstance(held source.Endpoint, reg Registration) bool {
-	return reg.PrivateInstanceID != "" && held.InstanceID != "" && held.InstanceID != reg.PrivateInstanceID
+func reusedByAnotherInstance(held, unregistering string) bool {
+	return unregistering != "" && held != "" && held != unregistering
 }
 
 func effectiveThreshold(own, defaultThreshold time.Duration) time.Duration {
@@ -191,53 +275,6 @@ func effectiveThreshold(own, defaultThreshold time.Duration) time.Duration {
 	return own
 }
 
-// endpointFor maps a registration to the endpoint it gives for one URI.
-// tags is shared between the URIs of one registration and never mutated.
-func endpointFor(reg Registration, uri string, tags map[string]string) source.Endpoint {
-	appGUID := reg.App
-	if appGUID == "" {
-		appGUID = reg.Tags["app_id"]
-	}
-	protocol := reg.Protocol
-	if protocol == "" {
-		protocol = ProtocolHTTP1
-	}
-	return source.Endpoint{
-		URI:                 uri,
-		Address:             reg.Host,
-		Port:                uint32(reg.Port),
-		TLSPort:             uint32(reg.TLSPort),
-		ServerCertDomainSAN: reg.ServerCertDomainSAN,
-		AppGUID:             appGUID,
-		ProcessGUID:         reg.Tags["process_id"],
-		ProcessType:         reg.Tags["process_type"],
-		InstanceID:          reg.PrivateInstanceID,
-		InstanceIndex:       reg.PrivateInstanceIndex,
-		Protocol:            protocol,
-		AvailabilityZone:    reg.AvailabilityZone,
-		IsolationSegment:    reg.IsolationSegment,
-		LoadBalancing:       reg.Options.LoadBalancing,
-		Tags:                tags,
-	}
-}
-
-// sameEndpoint compares every field of two endpoints; update it when
-// source.Endpoint grows a field.
-func sameEndpoint(a, b source.Endpoint) bool {
-	return a.URI == b.URI && a.Address == b.Address && a.Port == b.Port && a.TLSPort == b.TLSPort &&
-		a.ServerCertDomainSAN == b.ServerCertDomainSAN && a.AppGUID == b.AppGUID &&
-		a.ProcessGUID == b.ProcessGUID && a.ProcessType == b.ProcessType &&
-		a.InstanceID == b.InstanceID && a.InstanceIndex == b.InstanceIndex &&
-		a.Protocol == b.Protocol && a.AvailabilityZone == b.AvailabilityZone &&
-		a.IsolationSegment == b.IsolationSegment && a.LoadBalancing == b.LoadBalancing &&
-		maps.Equal(a.Tags, b.Tags)
-}
-
-func copyEndpoint(e source.Endpoint) source.Endpoint {
-	e.Tags = maps.Clone(e.Tags)
-	return e
-}
-
 func sortEndpoints(endpoints []source.Endpoint) {
 	slices.SortFunc(endpoints, func(a, b source.Endpoint) int {
 		return cmp.Or(
@@ -245,6 +282,17 @@ func sortEndpoints(endpoints []source.Endpoint) {
 			cmp.Compare(a.Address, b.Address),
 			cmp.Compare(a.Port, b.Port),
 			cmp.Compare(a.TLSPort, b.TLSPort),
+			compareBool(a.Internal, b.Internal),
 		)
 	})
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

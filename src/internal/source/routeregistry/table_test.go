@@ -101,6 +101,9 @@ var _ = Describe("Table", func() {
 				changed := base
 				changed.Tags = map[string]string{"k": "v"}
 				value := reflect.ValueOf(&changed).Elem().Field(i)
+				// The kind of registration is part of the key too: the
+				// other kind is another endpoint, next to the first.
+				want := 1
 				switch value.Kind() {
 				case reflect.String:
 					value.SetString(value.String() + "-changed")
@@ -108,14 +111,19 @@ var _ = Describe("Table", func() {
 					value.SetUint(value.Uint() + 1)
 				case reflect.Map:
 					changed.Tags = map[string]string{"k": "other"}
+				case reflect.Bool:
+					Expect(field.Name).To(Equal("Internal"), "extend this test for field "+field.Name)
+					value.SetBool(true)
+					want = 2
 				default:
 					Fail("extend this test for field " + field.Name)
 				}
 
 				table = routeregistry.NewTable()
-				Expect(table.Register(registrationOf(base), t0)).To(BeTrue())
-				Expect(table.Register(registrationOf(changed), t0)).To(BeTrue(), "field %s", field.Name)
-				Expect(table.Endpoints()).To(HaveLen(1), "field %s", field.Name)
+				Expect(register(table, base)).To(BeTrue())
+				Expect(register(table, changed)).To(BeTrue(), "field %s", field.Name)
+				Expect(table.Endpoints()).To(HaveLen(want), "field %s", field.Name)
+				Expect(table.Endpoints()).To(ContainElement(endpointOf(changed)), "field %s", field.Name)
 			}
 		})
 
@@ -202,6 +210,7 @@ var _ = Describe("Table", func() {
 
 	Describe("Prune", func() {
 		const threshold = 120 * time.Second
+		routerThreshold := routeregistry.PruneThresholds{Router: threshold}
 
 		It("removes endpoints not refreshed within the default threshold", func() {
 			stale := appInstance("10.0.0.1", 8080, "i1", "a.example.com")
@@ -210,8 +219,8 @@ var _ = Describe("Table", func() {
 			table.Register(fresh, t0)
 			table.Register(fresh, t0.Add(100*time.Second))
 
-			Expect(table.Prune(t0.Add(threshold), threshold)).To(BeEmpty(), "exactly at the threshold is not stale yet")
-			removed := table.Prune(t0.Add(threshold+time.Second), threshold)
+			Expect(table.Prune(t0.Add(threshold), routerThreshold)).To(BeEmpty(), "exactly at the threshold is not stale yet")
+			removed := table.Prune(t0.Add(threshold+time.Second), routerThreshold)
 			Expect(keys(removed)).To(Equal([]string{"a.example.com 10.0.0.1:8080/0"}))
 			Expect(keys(table.Endpoints())).To(Equal([]string{"a.example.com 10.0.0.2:8080/0"}))
 		})
@@ -221,7 +230,7 @@ var _ = Describe("Table", func() {
 				reg := appInstance("10.0.0.1", 8080, "i1", "a.example.com")
 				reg.StaleThresholdInSeconds = own
 				table.Register(reg, t0)
-				Expect(table.Prune(t0.Add(age), threshold)).To(HaveLen(map[bool]int{true: 1, false: 0}[pruned]))
+				Expect(table.Prune(t0.Add(age), routerThreshold)).To(HaveLen(map[bool]int{true: 1, false: 0}[pruned]))
 			},
 			Entry("shorter, expired", 30, 31*time.Second, true),
 			Entry("shorter, fresh", 30, 29*time.Second, false),
@@ -233,7 +242,7 @@ var _ = Describe("Table", func() {
 			reg := appInstance("10.0.0.1", 8080, "i1", "a.example.com")
 			reg.TLSPort = 61001
 			table.Register(reg, t0)
-			Expect(table.Prune(t0.Add(24*time.Hour), threshold)).To(BeEmpty())
+			Expect(table.Prune(t0.Add(24*time.Hour), routerThreshold)).To(BeEmpty())
 			Expect(table.Len()).To(Equal(1))
 		})
 
@@ -241,8 +250,8 @@ var _ = Describe("Table", func() {
 			table.Register(appInstance("10.0.0.1", 8080, "i1", "a.example.com"), t0)
 			reconnected := t0.Add(10 * time.Minute)
 			table.Touch(reconnected)
-			Expect(table.Prune(reconnected.Add(threshold), threshold)).To(BeEmpty())
-			Expect(table.Prune(reconnected.Add(threshold+time.Second), threshold)).To(HaveLen(1))
+			Expect(table.Prune(reconnected.Add(threshold), routerThreshold)).To(BeEmpty())
+			Expect(table.Prune(reconnected.Add(threshold+time.Second), routerThreshold)).To(HaveLen(1))
 		})
 	})
 
@@ -250,11 +259,44 @@ var _ = Describe("Table", func() {
 		var zero routeregistry.Table
 		Expect(zero.Endpoints()).To(BeEmpty())
 		Expect(zero.Unregister(appInstance("10.0.0.1", 8080, "i1", "a.example.com"))).To(BeFalse())
-		Expect(zero.Prune(t0, time.Minute)).To(BeEmpty())
+		Expect(zero.Prune(t0, routeregistry.PruneThresholds{Router: time.Minute})).To(BeEmpty())
 		Expect(zero.Register(appInstance("10.0.0.1", 8080, "i1", "a.example.com"), t0)).To(BeTrue())
 		Expect(zero.Len()).To(Equal(1))
 	})
 })
+
+// register registers the registration that yields e, on the subject its
+// kind comes on.
+func register(table *routeregistry.Table, e source.Endpoint) bool {
+	if e.Internal {
+		return table.RegisterInternal(internalRegistrationOf(e), t0)
+	}
+	return table.Register(registrationOf(e), t0)
+}
+
+// endpointOf is e as the table reports it: tags include the ones the
+// process fields come from, and internal endpoints carry only what
+// service discovery sends.
+func endpointOf(e source.Endpoint) source.Endpoint {
+	if e.Internal {
+		e = source.Endpoint{URI: e.URI, Address: e.Address, AppGUID: e.AppGUID, ProcessGUID: e.ProcessGUID,
+			ProcessType: e.ProcessType, InstanceIndex: e.InstanceIndex, Tags: e.Tags, Internal: true}
+	}
+	e.Tags = internalRegistrationOf(e).Tags
+	return e
+}
+
+// internalRegistrationOf builds the service-discovery registration that
+// yields the internal endpoint e.
+func internalRegistrationOf(e source.Endpoint) routeregistry.InternalRegistration {
+	tags := map[string]string{"process_id": e.ProcessGUID, "process_type": e.ProcessType}
+	for k, v := range e.Tags {
+		tags[k] = v
+	}
+	return routeregistry.InternalRegistration{
+		Host: e.Address, URIs: []string{e.URI}, App: e.AppGUID, PrivateInstanceIndex: e.InstanceIndex, Tags: tags,
+	}
+}
 
 // registrationOf builds the registration that yields e.
 func registrationOf(e source.Endpoint) routeregistry.Registration {

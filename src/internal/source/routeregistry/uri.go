@@ -31,10 +31,16 @@ func NormalizeURI(uri string) (string, error) {
 	if strings.ContainsFunc(path, isSpaceOrControl) {
 		return "", fmt.Errorf("uri %q: path contains whitespace or control characters", truncate(uri, 256))
 	}
+	lower := strings.ToLower(host)
 	if path == "" {
-		return strings.ToLower(host), nil
+		return lower, nil
 	}
-	return strings.ToLower(host) + "/" + path, nil
+	if lower == host {
+		// uri is host + "/" + path: no copy, so the steady re-registration
+		// of a path route allocates nothing.
+		return uri, nil
+	}
+	return lower + "/" + path, nil
 }
 
 func validateURIHost(host string) error {

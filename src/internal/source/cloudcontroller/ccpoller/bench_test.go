@@ -86,11 +86,25 @@ type benchFoundation struct {
 	domain string
 	apps   []string
 	routes []string
+	// policies makes every change a route policy created or deleted, on a
+	// domain that enforces route policies.
+	policies bool
+	// created is the route policy the last change created, and its route.
+	created *struct{ guid, route string }
 }
 
-func seedBench(b *testing.B) benchFoundation {
+func seedBench(b *testing.B, policies bool) benchFoundation {
 	cc := ccstandin.New(ccstandin.Options{})
-	f := benchFoundation{cc: cc, domain: cc.AddDomain("apps.example.com", false)}
+	f := benchFoundation{cc: cc, policies: policies, created: &struct{ guid, route string }{}}
+	if policies {
+		domain, err := cc.AddEnforcingDomain("apps.example.com", ccstandin.ScopeAny)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.domain = domain
+	} else {
+		f.domain = cc.AddDomain("apps.example.com", false)
+	}
 	var spaces []string
 	for i := range benchSpaces {
 		org := cc.AddOrganization(fmt.Sprintf("org-%d", i/10))
@@ -123,6 +137,9 @@ func (f benchFoundation) change(b *testing.B, i int) (string, func(source.Desire
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	if f.policies {
+		return f.policyChange(b, i, k)
 	}
 	switch i % 6 {
 	case 0:
@@ -169,6 +186,33 @@ func (f benchFoundation) change(b *testing.B, i int) (string, func(source.Desire
 	}
 }
 
+// policyChange creates a route policy on the k-th route (even i), or
+// deletes the one created before (odd i).
+func (f benchFoundation) policyChange(b *testing.B, i, k int) (string, func(source.DesiredRoutes) bool) {
+	if i%2 == 1 && f.created.guid != "" {
+		if err := f.cc.DeleteRoutePolicy(f.created.guid); err != nil {
+			b.Fatal(err)
+		}
+		h := f.created.route
+		f.created.guid = ""
+		return "policy-delete", func(d source.DesiredRoutes) bool {
+			route, ok := findRoute(d, h)
+			return ok && len(route.RoutePolicies) == 0
+		}
+	}
+	caller := f.apps[(k+1)%benchApps]
+	guid, err := f.cc.AddRoutePolicy(f.routes[k], "cf:app:"+caller)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.created.guid, f.created.route = guid, host(k)
+	h := host(k)
+	return "policy-create", func(d source.DesiredRoutes) bool {
+		route, ok := findRoute(d, h)
+		return ok && len(route.RoutePolicies) == 1 && route.RoutePolicies[0].GUID == caller
+	}
+}
+
 func (f benchFoundation) requests(paths ...string) int {
 	n := 0
 	for _, p := range paths {
@@ -177,7 +221,7 @@ func (f benchFoundation) requests(paths ...string) int {
 	return n
 }
 
-var readPaths = []string{"/v3/routes", "/v3/apps", "/v3/processes", "/v3/spaces", "/v3/domains", "/oauth/token", "/"}
+var readPaths = []string{"/v3/routes", "/v3/apps", "/v3/processes", "/v3/spaces", "/v3/domains", "/v3/route_policies", "/oauth/token", "/"}
 
 // BenchmarkChangeToPublish measures, on loopback against the stand-in with
 // 10k routes and 20k processes, how long a Cloud Controller change takes to
@@ -185,14 +229,17 @@ var readPaths = []string{"/v3/routes", "/v3/apps", "/v3/processes", "/v3/spaces"
 // iteration is one change, made at a random moment within the event poll
 // interval. Sub-benchmarks: the default intervals (events every 1s, full
 // sync every 5m), and full syncs every 5s, so that many changes land while
-// a full sync is listing. Run it with a fixed count, e.g. -benchtime=150x.
+// a full sync is listing; route-policies makes every change a route policy
+// created or deleted (default intervals). Run it with a fixed count, e.g.
+// -benchtime=150x.
 func BenchmarkChangeToPublish(b *testing.B) {
-	b.Run("full-sync-5m", func(b *testing.B) { benchChanges(b, 0) })
-	b.Run("full-sync-5s", func(b *testing.B) { benchChanges(b, 5*time.Second) })
+	b.Run("full-sync-5m", func(b *testing.B) { benchChanges(b, 0, false) })
+	b.Run("full-sync-5s", func(b *testing.B) { benchChanges(b, 5*time.Second, false) })
+	b.Run("route-policies", func(b *testing.B) { benchChanges(b, 0, true) })
 }
 
-func benchChanges(b *testing.B, fullSync time.Duration) {
-	f := seedBench(b)
+func benchChanges(b *testing.B, fullSync time.Duration, policies bool) {
+	f := seedBench(b, policies)
 	server := httptest.NewServer(f.cc)
 	defer server.Close()
 	f.cc.SetBaseURL(server.URL)

@@ -3,6 +3,7 @@ package ccpoller
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -11,8 +12,9 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller"
 )
 
-// maxTargetedRefresh is the most routes and apps one targeted refresh
-// re-reads (about 40 requests); a larger change goes to a full sync.
+// maxTargetedRefresh is the most routes, apps and routes' policies one
+// targeted refresh re-reads (about 40 requests); a larger change goes to a
+// full sync.
 const maxTargetedRefresh = 1000
 
 // pollEvents reads new audit events and acts on them; it returns the delay
@@ -92,7 +94,7 @@ func (l *loop) eventPollFailed(ctx context.Context, err error) time.Duration {
 // sync, that is all that happens.
 func (l *loop) actOn(ctx context.Context, fresh []*resource.AuditEvent) bool {
 	plan, errs := cloudcontroller.PlanRefresh(fresh, l.view)
-	if size := len(plan.RouteGUIDs) + len(plan.AppGUIDs); size > maxTargetedRefresh {
+	if size := plan.Reads(); size > maxTargetedRefresh {
 		l.logger.Info("change-too-large-for-targeted-refresh", lager.Data{"events": len(fresh), "routes_and_apps": size})
 		l.requestSync(reasonLargeChange)
 		return true
@@ -120,14 +122,32 @@ func (l *loop) actOn(ctx context.Context, fresh []*resource.AuditEvent) bool {
 		if ctx.Err() == nil {
 			l.p.metrics.refreshes.WithLabelValues(resultFailure).Inc()
 			l.logger.Error("targeted-refresh-failed", err, lager.Data{
-				"routes": len(plan.RouteGUIDs), "apps": len(plan.AppGUIDs), "consecutive_failures": l.eventFailures + 1,
+				"routes": len(plan.RouteGUIDs), "apps": len(plan.AppGUIDs), "route_policies_of": len(plan.PolicyRouteGUIDs),
+				"consecutive_failures": l.eventFailures + 1,
 			})
+			l.revoke(plan.DeletedRoutePolicyGUIDs)
 		}
 		return false
 	}
 	l.view.Apply(delta)
 	l.p.metrics.refreshes.WithLabelValues(resultSuccess).Inc()
-	l.logger.Debug("targeted-refresh", lager.Data{"events": len(fresh), "routes": len(delta.RouteGUIDs), "apps": len(delta.AppGUIDs)})
+	l.logger.Debug("targeted-refresh", lager.Data{"events": len(fresh), "routes": len(delta.RouteGUIDs), "apps": len(delta.AppGUIDs),
+		"route_policies_of": len(delta.PolicyRouteGUIDs), "deleted_route_policies": len(delta.DeletedRoutePolicyGUIDs)})
 	l.translateAndPublish("events")
 	return true
+}
+
+// revoke removes deleted route policies from the view and publishes, even
+// though the refresh they came with failed: a deletion needs no read, and a
+// revoked caller must not keep its access while Cloud Controller's reads
+// fail. The events are acted on again at the next poll, which removes
+// nothing more.
+func (l *loop) revoke(deleted []string) {
+	gone := slices.DeleteFunc(slices.Clone(deleted), func(guid string) bool { return !l.view.HasRoutePolicy(guid) })
+	if len(gone) == 0 {
+		return
+	}
+	l.view.Apply(cloudcontroller.Delta{DeletedRoutePolicyGUIDs: gone})
+	l.logger.Info("route-policies-revoked-before-refresh", lager.Data{"route_policies": len(gone)})
+	l.translateAndPublish("events")
 }

@@ -39,7 +39,10 @@ type loop struct {
 	lastPoll  time.Time // last successful event poll, or cursor start
 	published bool
 	last      source.DesiredRoutes
-	rejected  map[string]string // route GUID → reason, as of the last translation
+	rejected  map[string]string // route or route policy GUID → reason, as of the last translation
+	// policiesKnown is whether the last full sync found route policies in
+	// Cloud Controller (nil before the first).
+	policiesKnown *bool
 
 	// The running full sync, if any, and what events touched since it
 	// started: re-read once it finishes, since its listing may predate them.
@@ -62,7 +65,9 @@ type fullSync struct {
 
 type syncResult struct {
 	foundation cloudcontroller.Foundation
-	err        error
+	// policiesKnown is false when Cloud Controller predates route policies.
+	policiesKnown bool
+	err           error
 }
 
 func (l *loop) run(ctx context.Context) {
@@ -127,8 +132,8 @@ func (l *loop) startSync(ctx context.Context, reason string) {
 	s := &fullSync{reason: reason, started: time.Now(), done: make(chan syncResult, 1)}
 	l.sync, l.touched = s, cloudcontroller.Refresh{}
 	go func() {
-		f, err := l.syncRd.fullSync(ctx)
-		s.done <- syncResult{foundation: f, err: err}
+		f, known, err := l.syncRd.fullSync(ctx)
+		s.done <- syncResult{foundation: f, policiesKnown: known, err: err}
 	}()
 }
 
@@ -155,6 +160,7 @@ func (l *loop) finishSync(ctx context.Context, res syncResult) {
 		view.Apply(delta)
 	}
 	l.view, l.touched = view, cloudcontroller.Refresh{}
+	l.noteRoutePolicySupport(res.policiesKnown)
 	if l.syncFailures > 0 {
 		l.logger.Info("sync-recovered", lager.Data{"failed_syncs": l.syncFailures})
 		l.syncFailures = 0
@@ -189,4 +195,20 @@ func (l *loop) syncFailed(ctx context.Context, reason string, err error) {
 	data["reason"] = reason
 	l.logger.Error("sync-failed", err, data)
 	l.scheduleSync(delay, reasonRetry)
+}
+
+// noteRoutePolicySupport logs when Cloud Controller turns out not to know
+// route policies (RFC-0055), and when it learns them after an upgrade.
+// Without them no domain enforces route policies, so none are missed.
+func (l *loop) noteRoutePolicySupport(known bool) {
+	switch {
+	case l.policiesKnown != nil && *l.policiesKnown == known:
+		return
+	case !known:
+		l.logger.Info("route-policies-unsupported", lager.Data{"api_url": l.p.cfg.APIURL,
+			"detail": "GET /v3/route_policies is an unknown request: this Cloud Controller predates route policies"})
+	case l.policiesKnown != nil:
+		l.logger.Info("route-policies-supported", lager.Data{"api_url": l.p.cfg.APIURL})
+	}
+	l.policiesKnown = &known
 }

@@ -13,16 +13,18 @@ const (
 )
 
 type metrics struct {
-	syncs          *prometheus.CounterVec
-	triggers       *prometheus.CounterVec
-	duration       prometheus.Histogram
-	lastSuccess    prometheus.Gauge
-	routes         prometheus.Gauge
-	rejected       prometheus.Gauge
-	eventPolls     *prometheus.CounterVec
-	events         *prometheus.CounterVec
-	rejectedEvents prometheus.Counter
-	refreshes      *prometheus.CounterVec
+	syncs            *prometheus.CounterVec
+	triggers         *prometheus.CounterVec
+	duration         prometheus.Histogram
+	lastSuccess      prometheus.Gauge
+	routes           prometheus.Gauge
+	rejected         prometheus.Gauge
+	routePolicies    prometheus.Gauge
+	rejectedPolicies prometheus.Gauge
+	eventPolls       *prometheus.CounterVec
+	events           *prometheus.CounterVec
+	rejectedEvents   prometheus.Counter
+	refreshes        *prometheus.CounterVec
 }
 
 // newMetrics creates the poller's metrics and registers them with reg,
@@ -38,9 +40,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time a full sync's listing took, failed ones included.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
 		}),
-		lastSuccess: gauge("cfmesh_copilot_cc_last_success_timestamp_seconds", "Unix time of the last successful full sync with Cloud Controller."),
-		routes:      gauge("cfmesh_copilot_cc_routes", "HTTP routes the copilot's view of Cloud Controller holds."),
-		rejected:    gauge("cfmesh_copilot_cc_rejected_routes", "Cloud Controller routes dropped as invalid from the copilot's view."),
+		lastSuccess:   gauge("cfmesh_copilot_cc_last_success_timestamp_seconds", "Unix time of the last successful full sync with Cloud Controller."),
+		routes:        gauge("cfmesh_copilot_cc_routes", "HTTP routes the copilot's view of Cloud Controller holds."),
+		rejected:      gauge("cfmesh_copilot_cc_rejected_routes", "Cloud Controller routes dropped as invalid from the copilot's view."),
+		routePolicies: gauge("cfmesh_copilot_cc_route_policies", "Cloud Controller route policies (RFC-0055) the copilot's view holds."),
+		rejectedPolicies: gauge("cfmesh_copilot_cc_rejected_route_policies",
+			"Route policies of enforcing routes dropped because their source does not parse (their routes admit fewer callers)."),
 		eventPolls: counterVec("cfmesh_copilot_cc_event_polls_total",
 			"Reads of new Cloud Controller audit events, by result (success or failure).", "result"),
 		events: counterVec("cfmesh_copilot_cc_events_total", "Cloud Controller audit events acted on, each once, by type.", "type"),
@@ -59,7 +64,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{
-		m.syncs, m.triggers, m.duration, m.lastSuccess, m.routes, m.rejected,
+		m.syncs, m.triggers, m.duration, m.lastSuccess, m.routes, m.rejected, m.routePolicies, m.rejectedPolicies,
 		m.eventPolls, m.events, m.rejectedEvents, m.refreshes,
 	} {
 		if err := reg.Register(c); err != nil {

@@ -29,7 +29,7 @@ const (
 	// guidsPerRequest bounds the GUIDs one filtered request names, keeping
 	// URLs near 2 KB.
 	guidsPerRequest = 50
-	// maxRoutePageBytes bounds one route page read for a targeted refresh.
+	// maxRoutePageBytes bounds one route page read.
 	maxRoutePageBytes = 64 << 20
 )
 
@@ -53,30 +53,41 @@ func guarded(err *error) {
 }
 
 // fullSync lists everything routing needs: routes first, so that the apps,
-// processes and spaces read afterwards include whatever those routes name.
-func (rd reader) fullSync(ctx context.Context) (f cloudcontroller.Foundation, err error) {
+// processes, spaces and route policies read afterwards include whatever
+// those routes name. policiesKnown is false when Cloud Controller does not
+// know route policies (it predates RFC-0055): then there are none.
+func (rd reader) fullSync(ctx context.Context) (f cloudcontroller.Foundation, policiesKnown bool, err error) {
 	defer guarded(&err)
-	routeOpts := client.NewRouteListOptions()
-	routeOpts.PerPage = rd.perPage
-	if f.Routes, f.Domains, err = rd.c.Routes.ListIncludeDomainsAll(ctx, routeOpts); err != nil {
-		return f, fmt.Errorf("listing routes: %w", err)
+	var routes cloudcontroller.RoutePage
+	if err := rd.routePages(ctx, url.Values{"include": {"domain"}}, &routes); err != nil {
+		return f, false, fmt.Errorf("listing routes: %w", err)
 	}
+	f.Routes, f.Domains, f.DomainPolicies = routes.Routes, routes.Domains, routes.DomainPolicies
 	appOpts := client.NewAppListOptions()
 	appOpts.PerPage = rd.perPage
 	if f.Apps, err = rd.c.Applications.ListAll(ctx, appOpts); err != nil {
-		return f, fmt.Errorf("listing apps: %w", err)
+		return f, false, fmt.Errorf("listing apps: %w", err)
 	}
 	processOpts := client.NewProcessOptions()
 	processOpts.PerPage = rd.perPage
 	if f.Processes, err = rd.c.Processes.ListAll(ctx, processOpts); err != nil {
-		return f, fmt.Errorf("listing processes: %w", err)
+		return f, false, fmt.Errorf("listing processes: %w", err)
 	}
 	spaceOpts := client.NewSpaceListOptions()
 	spaceOpts.PerPage = rd.perPage
 	if f.Spaces, err = rd.c.Spaces.ListAll(ctx, spaceOpts); err != nil {
-		return f, fmt.Errorf("listing spaces: %w", err)
+		return f, false, fmt.Errorf("listing spaces: %w", err)
 	}
-	return f, nil
+	policyOpts := client.NewRoutePolicyListOptions()
+	policyOpts.PerPage = rd.perPage
+	f.RoutePolicies, err = rd.c.RoutePolicies.ListAll(ctx, policyOpts)
+	switch {
+	case resource.IsNotFoundError(err):
+		return f, false, nil // CF-NotFound "Unknown request": no such endpoint
+	case err != nil:
+		return f, false, fmt.Errorf("listing route policies: %w", err)
+	}
+	return f, true, nil
 }
 
 // startCursor starts an event cursor for a full sync about to list: at the
@@ -144,8 +155,22 @@ func (rd reader) events(ctx context.Context, since time.Time, hasSince bool) (ev
 func (rd reader) refresh(ctx context.Context, plan cloudcontroller.Refresh, v *cloudcontroller.View) (d cloudcontroller.Delta, err error) {
 	defer guarded(&err)
 	d.RouteGUIDs = plan.RouteGUIDs
-	if d.Routes, d.Domains, err = rd.routesByGUID(ctx, plan.RouteGUIDs); err != nil {
-		return cloudcontroller.Delta{}, err
+	var routes cloudcontroller.RoutePage
+	for _, chunk := range chunks(plan.RouteGUIDs) {
+		if err := rd.routePages(ctx, url.Values{"guids": {strings.Join(chunk, ",")}, "include": {"domain"}}, &routes); err != nil {
+			return cloudcontroller.Delta{}, fmt.Errorf("reading routes: %w", err)
+		}
+	}
+	d.Routes, d.Domains, d.DomainPolicies = routes.Routes, routes.Domains, routes.DomainPolicies
+	d.PolicyRouteGUIDs, d.DeletedRoutePolicyGUIDs = plan.PolicyRouteGUIDs, plan.DeletedRoutePolicyGUIDs
+	for _, chunk := range chunks(plan.PolicyRouteGUIDs) {
+		opts := client.NewRoutePolicyListOptions()
+		opts.PerPage, opts.RouteGUIDs.Values = rd.perPage, chunk
+		policies, err := rd.c.RoutePolicies.ListAll(ctx, opts)
+		if err != nil {
+			return cloudcontroller.Delta{}, fmt.Errorf("reading route policies: %w", err)
+		}
+		d.RoutePolicies = append(d.RoutePolicies, policies...)
 	}
 	newApps, newSpaces := v.Unknown(d.Routes, nil)
 	d.AppGUIDs = cloudcontroller.Refresh{AppGUIDs: plan.AppGUIDs}.Union(cloudcontroller.Refresh{AppGUIDs: newApps}).AppGUIDs
@@ -176,46 +201,43 @@ func (rd reader) refresh(ctx context.Context, plan cloudcontroller.Refresh, v *c
 	return d, nil
 }
 
-// routesByGUID reads routes with their domains. go-cfclient's route list
-// options have no `guids` filter, so it sends `GET /v3/routes?guids=...`
-// itself, through go-cfclient's authenticated transport.
-func (rd reader) routesByGUID(ctx context.Context, guids []string) (routes []*resource.Route, domains []*resource.Domain, err error) {
-	for _, chunk := range chunks(guids) {
-		for page := 1; ; page++ {
-			q := url.Values{"guids": {strings.Join(chunk, ",")}, "include": {"domain"},
-				"per_page": {strconv.Itoa(rd.perPage)}, "page": {strconv.Itoa(page)}}
-			p, err := rd.routePage(ctx, "/v3/routes?"+q.Encode())
-			if err != nil {
-				return nil, nil, err
-			}
-			routes, domains = append(routes, p.Routes...), append(domains, p.Domains...)
-			if !p.Next {
-				break
-			}
+// routePages reads every page of `GET /v3/routes` with query q (which
+// must include the domains) into acc. It sends the requests itself, through
+// go-cfclient's authenticated transport: go-cfclient's route list options
+// have no `guids` filter, and its resource.Domain drops the domains' route
+// policy settings.
+func (rd reader) routePages(ctx context.Context, q url.Values, acc *cloudcontroller.RoutePage) error {
+	q.Set("per_page", strconv.Itoa(rd.perPage))
+	for page := 1; ; page++ {
+		q.Set("page", strconv.Itoa(page))
+		p, err := rd.routePage(ctx, "/v3/routes?"+q.Encode())
+		if err != nil {
+			return err
+		}
+		acc.Routes = append(acc.Routes, p.Routes...)
+		acc.Domains = append(acc.Domains, p.Domains...)
+		acc.DomainPolicies = append(acc.DomainPolicies, p.DomainPolicies...)
+		if !p.Next {
+			return nil
 		}
 	}
-	return routes, domains, nil
 }
 
 func (rd reader) routePage(ctx context.Context, path string) (cloudcontroller.RoutePage, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rd.c.ApiURL(path), nil)
 	if err != nil {
-		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+		return cloudcontroller.RoutePage{}, err
 	}
 	resp, err := rd.c.ExecuteAuthRequest(req)
 	if err != nil {
-		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+		return cloudcontroller.RoutePage{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRoutePageBytes))
 	if err != nil {
-		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
+		return cloudcontroller.RoutePage{}, err
 	}
-	page, err := cloudcontroller.DecodeRoutePage(body)
-	if err != nil {
-		return cloudcontroller.RoutePage{}, fmt.Errorf("reading routes: %w", err)
-	}
-	return page, nil
+	return cloudcontroller.DecodeRoutePage(body)
 }
 
 // chunks splits GUIDs into groups of at most guidsPerRequest.

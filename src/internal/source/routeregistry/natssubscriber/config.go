@@ -17,6 +17,9 @@ const (
 	DefaultMinimumRegisterInterval = 20 * time.Second
 	// DefaultPruneThreshold is gorouter's `droplet_stale_threshold`.
 	DefaultPruneThreshold = 120 * time.Second
+	// DefaultServiceDiscoveryPruneThreshold is the
+	// service-discovery-controller's `staleness_threshold_seconds`.
+	DefaultServiceDiscoveryPruneThreshold = 180 * time.Second
 	// DefaultPruneInterval is gorouter's `prune_stale_droplets_interval`.
 	DefaultPruneInterval = 30 * time.Second
 	// DefaultReconnectWait is the pause between NATS reconnect attempts.
@@ -52,6 +55,17 @@ type Config struct {
 	// PruneThreshold is how long an endpoint lives without being
 	// re-registered (default 120s); also sent in router.start.
 	PruneThreshold jsonduration.Duration `json:"prune_threshold"`
+	// ServiceDiscoveryPruneThreshold is how long an internal route's
+	// endpoint (`service-discovery.register`) lives without being
+	// re-registered (default 180s, the service-discovery-controller's
+	// `staleness_threshold_seconds`); also sent in service-discovery.start.
+	//
+	// Decision: service-discovery.start asks route-emitter for internal
+	// routes every MinimumRegisterInterval, like router.start, so Ready
+	// covers them too. A service-discovery-controller on the same NATS asks
+	// for every 60 s and whichever announced itself last sets the pace, so
+	// this threshold must stay above 60 s; the default allows three misses.
+	ServiceDiscoveryPruneThreshold jsonduration.Duration `json:"service_discovery_prune_threshold"`
 	// PruneInterval is how often stale endpoints are pruned (default 30s).
 	PruneInterval jsonduration.Duration `json:"prune_interval"`
 	// InitialSyncWait is how long after router.start the subscriber waits
@@ -72,6 +86,7 @@ type Config struct {
 func (c Config) WithDefaults() Config {
 	setDefault(&c.MinimumRegisterInterval, DefaultMinimumRegisterInterval)
 	setDefault(&c.PruneThreshold, DefaultPruneThreshold)
+	setDefault(&c.ServiceDiscoveryPruneThreshold, DefaultServiceDiscoveryPruneThreshold)
 	setDefault(&c.PruneInterval, DefaultPruneInterval)
 	setDefault(&c.InitialSyncWait, c.MinimumRegisterInterval.Std()*3/2)
 	setDefault(&c.ReconnectWait, DefaultReconnectWait)
@@ -111,6 +126,7 @@ func (c Config) Validate() error {
 		value jsonduration.Duration
 	}{
 		{"minimum_register_interval", c.MinimumRegisterInterval}, {"prune_threshold", c.PruneThreshold},
+		{"service_discovery_prune_threshold", c.ServiceDiscoveryPruneThreshold},
 		{"prune_interval", c.PruneInterval}, {"initial_sync_wait", c.InitialSyncWait}, {"reconnect_wait", c.ReconnectWait},
 	} {
 		if d.value <= 0 {
@@ -120,9 +136,14 @@ func (c Config) Validate() error {
 	if c.MinimumRegisterInterval.Std() < time.Second {
 		return fmt.Errorf("minimum_register_interval: must be at least 1s (it is sent in whole seconds), got %s", c.MinimumRegisterInterval)
 	}
-	if c.PruneThreshold <= c.MinimumRegisterInterval {
-		return fmt.Errorf("prune_threshold (%s) must be longer than minimum_register_interval (%s), or every endpoint goes stale between re-registrations",
-			c.PruneThreshold, c.MinimumRegisterInterval)
+	for _, threshold := range []struct {
+		name  string
+		value jsonduration.Duration
+	}{{"prune_threshold", c.PruneThreshold}, {"service_discovery_prune_threshold", c.ServiceDiscoveryPruneThreshold}} {
+		if threshold.value <= c.MinimumRegisterInterval {
+			return fmt.Errorf("%s (%s) must be longer than minimum_register_interval (%s), or every endpoint goes stale between re-registrations",
+				threshold.name, threshold.value, c.MinimumRegisterInterval)
+		}
 	}
 	return nil
 }

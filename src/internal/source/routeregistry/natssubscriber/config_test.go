@@ -23,6 +23,7 @@ var _ = Describe("Config", func() {
 		cfg := valid()
 		Expect(cfg.MinimumRegisterInterval.Std()).To(Equal(20 * time.Second))
 		Expect(cfg.PruneThreshold.Std()).To(Equal(120 * time.Second))
+		Expect(cfg.ServiceDiscoveryPruneThreshold.Std()).To(Equal(180*time.Second), "the service-discovery-controller's staleness threshold")
 		Expect(cfg.PruneInterval.Std()).To(Equal(30 * time.Second))
 		Expect(cfg.InitialSyncWait.Std()).To(Equal(30 * time.Second))
 		Expect(cfg.ReconnectWait.Std()).To(Equal(time.Second))
@@ -44,16 +45,18 @@ var _ = Describe("Config", func() {
 			"ca_cert_file": "/ca", "cert_file": "/cert", "key_file": "/key",
 			"host_ip": "10.0.1.2", "instance_id": "copilot-1",
 			"minimum_register_interval": "10s", "prune_threshold": "1m", "prune_interval": "15s",
+			"service_discovery_prune_threshold": "3m",
 			"initial_sync_wait": "25s", "reconnect_wait": "500ms"
 		}`), &cfg)).To(Succeed())
 		Expect(cfg).To(Equal(natssubscriber.Config{
 			Servers: []string{"tls://nats.service.cf.internal:4224"}, User: "nats", Password: "secret",
 			CACertFile: "/ca", CertFile: "/cert", KeyFile: "/key", HostIP: "10.0.1.2", InstanceID: "copilot-1",
-			MinimumRegisterInterval: jsonduration.Duration(10 * time.Second),
-			PruneThreshold:          jsonduration.Duration(time.Minute),
-			PruneInterval:           jsonduration.Duration(15 * time.Second),
-			InitialSyncWait:         jsonduration.Duration(25 * time.Second),
-			ReconnectWait:           jsonduration.Duration(500 * time.Millisecond),
+			MinimumRegisterInterval:        jsonduration.Duration(10 * time.Second),
+			PruneThreshold:                 jsonduration.Duration(time.Minute),
+			PruneInterval:                  jsonduration.Duration(15 * time.Second),
+			ServiceDiscoveryPruneThreshold: jsonduration.Duration(3 * time.Minute),
+			InitialSyncWait:                jsonduration.Duration(25 * time.Second),
+			ReconnectWait:                  jsonduration.Duration(500 * time.Millisecond),
 		}))
 		encoded, err := json.Marshal(cfg.MinimumRegisterInterval)
 		Expect(err).NotTo(HaveOccurred())
@@ -87,6 +90,9 @@ var _ = Describe("Config", func() {
 		Entry("threshold not above the interval", func(c *natssubscriber.Config) {
 			c.PruneThreshold = jsonduration.Duration(20 * time.Second)
 		}, "prune_threshold"),
+		Entry("internal threshold not above the interval", func(c *natssubscriber.Config) {
+			c.ServiceDiscoveryPruneThreshold = jsonduration.Duration(20 * time.Second)
+		}, "service_discovery_prune_threshold"),
 	)
 
 	It("never puts credentials from a server URL into an error", func() {

@@ -12,72 +12,117 @@ import (
 // maxLoggedPayload bounds how much of a rejected payload is logged.
 const maxLoggedPayload = 512
 
-// handleMessage runs on the `router.*` subscription's goroutine, so
-// registrations and unregistrations are applied in the order NATS
-// delivered them, as in gorouter. Other router.* subjects (router.start
-// from routers, including our own) are ignored.
+// handleMessage runs on the goroutine of the subscription the message came
+// on (`router.*` or `service-discovery.*`), so each subject family is
+// applied in the order NATS delivered it, as in gorouter and the
+// service-discovery-controller. Other subjects (router.start and
+// service-discovery.start from other subscribers, including our own) are
+// ignored.
 func (s *Subscriber) handleMessage(msg *nats.Msg) {
 	switch msg.Subject {
 	case routeregistry.SubjectRegister, routeregistry.SubjectUnregister:
 		s.handleRegistration(msg)
+	case routeregistry.SubjectServiceDiscoveryRegister, routeregistry.SubjectServiceDiscoveryUnregister:
+		s.handleInternalRegistration(msg)
 	case routeregistry.SubjectGreet:
-		s.handleGreet(msg)
+		s.handleGreet(msg, s.routerStart)
+	case routeregistry.SubjectServiceDiscoveryGreet:
+		s.handleGreet(msg, s.serviceDiscoveryStart)
 	}
 }
 
 func (s *Subscriber) handleRegistration(msg *nats.Msg) {
-	reg, err := routeregistry.DecodeRegistration(msg.Data)
+	reg, err := s.routerDecoder.DecodeRegistration(msg.Data)
 	if err != nil {
-		s.metrics.messages.WithLabelValues(msg.Subject, resultRejected).Inc()
-		// The error is the reason; it names the offending field.
-		s.logger.Error("registration-rejected", err, lager.Data{
-			"subject": msg.Subject,
-			"payload": truncate(string(msg.Data), maxLoggedPayload),
-		})
+		s.reject(msg, err)
 		return
 	}
-	s.metrics.messages.WithLabelValues(msg.Subject, resultAccepted).Inc()
-
+	s.metrics.accepted[msg.Subject].Inc()
 	register := msg.Subject == routeregistry.SubjectRegister
-	s.mu.Lock()
-	var changed bool
-	if register {
-		changed = s.table.Register(reg, time.Now())
-	} else {
-		changed = s.table.Unregister(reg)
-	}
-	if changed {
-		s.snapshot = nil
-		s.metrics.endpoints.Set(float64(s.table.Len()))
-	}
-	s.mu.Unlock()
+	changed := s.apply(func(table *routeregistry.Table) bool {
+		if register {
+			return table.Register(reg, time.Now())
+		}
+		return table.Unregister(reg)
+	})
 	if !changed {
 		return
 	}
-
-	action := "endpoint-unregistered"
-	if register {
-		action = "endpoint-registered"
-	}
-	s.logger.Info(action, lager.Data{
+	s.logger.Info(action(register, "endpoint-registered", "endpoint-unregistered"), lager.Data{
 		"uris": reg.URIs, "host": reg.Host, "port": reg.Port, "tls_port": reg.TLSPort,
 		"app": reg.App, "instance_id": reg.PrivateInstanceID,
 	})
 	s.onChange()
 }
 
-func (s *Subscriber) handleGreet(msg *nats.Msg) {
+func (s *Subscriber) handleInternalRegistration(msg *nats.Msg) {
+	reg, err := s.serviceDiscoveryDecoder.DecodeInternalRegistration(msg.Data)
+	if err != nil {
+		s.reject(msg, err)
+		return
+	}
+	s.metrics.accepted[msg.Subject].Inc()
+	register := msg.Subject == routeregistry.SubjectServiceDiscoveryRegister
+	changed := s.apply(func(table *routeregistry.Table) bool {
+		if register {
+			return table.RegisterInternal(reg, time.Now())
+		}
+		return table.UnregisterInternal(reg)
+	})
+	if !changed {
+		return
+	}
+	s.logger.Info(action(register, "internal-endpoint-registered", "internal-endpoint-unregistered"), lager.Data{
+		"uris": reg.URIs, "host": reg.Host, "app": reg.App, "instance_index": reg.PrivateInstanceIndex,
+	})
+	s.onChange()
+}
+
+// apply changes the table under the lock and reports whether it changed.
+func (s *Subscriber) apply(change func(*routeregistry.Table) bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !change(&s.table) {
+		return false
+	}
+	s.snapshot = nil
+	s.metrics.endpoints.Set(float64(s.table.Len()))
+	return true
+}
+
+// reject counts and logs a message that did not decode: one line with the
+// reason, the error (which names the offending field) and the start of the
+// payload.
+func (s *Subscriber) reject(msg *nats.Msg, err error) {
+	reason := routeregistry.RejectReason(err)
+	s.metrics.reject(msg.Subject, reason)
+	s.logger.Error("registration-rejected", err, lager.Data{
+		"subject":       msg.Subject,
+		"reason":        reason,
+		"payload_bytes": len(msg.Data),
+		"payload":       truncate(string(msg.Data[:min(len(msg.Data), maxLoggedPayload+1)]), maxLoggedPayload),
+	})
+}
+
+func (s *Subscriber) handleGreet(msg *nats.Msg, reply []byte) {
 	if msg.Reply == "" {
-		s.metrics.messages.WithLabelValues(msg.Subject, resultRejected).Inc()
-		s.logger.Info("greet-rejected", lager.Data{"reason": "no reply subject"})
+		s.metrics.reject(msg.Subject, "no_reply_subject")
+		s.logger.Info("greet-rejected", lager.Data{"subject": msg.Subject, "reason": "no reply subject"})
 		return
 	}
-	s.metrics.messages.WithLabelValues(msg.Subject, resultAccepted).Inc()
-	if err := msg.Respond(s.routerStart); err != nil {
-		s.logger.Error("greet-reply-failed", err, lager.Data{"reply": msg.Reply})
+	s.metrics.accepted[msg.Subject].Inc()
+	if err := msg.Respond(reply); err != nil {
+		s.logger.Error("greet-reply-failed", err, lager.Data{"subject": msg.Subject, "reply": msg.Reply})
 		return
 	}
-	s.logger.Debug("greet-answered", lager.Data{"reply": msg.Reply})
+	s.logger.Debug("greet-answered", lager.Data{"subject": msg.Subject, "reply": msg.Reply})
+}
+
+func action(register bool, registered, unregistered string) string {
+	if register {
+		return registered
+	}
+	return unregistered
 }
 
 func truncate(s string, n int) string {

@@ -85,4 +85,41 @@ var _ = Describe("with the route-emitter simulator", func() {
 		emitter.Unregister(routeemitter.NewAppInstanceMessage(instance, "dora.apps.example.com"))
 		Eventually(subscriber.Endpoints, waitTimeout).Should(BeEmpty())
 	})
+
+	It("answers route-emitter's service-discovery greet and holds its internal routes by the time it is Ready", func() {
+		emitter := routeemitter.New(natsServer.ClientURL(), lagertest.NewTestLogger("emitter"), routeemitter.Options{EmitInternalRoutes: true})
+		instance := routeemitter.AppInstance{
+			CellIP: "10.0.16.5", HostPort: 61012, ContainerIP: "10.255.3.4",
+			AppGUID: "app-guid", ProcessGUID: "process-guid", InstanceGUID: "instance-guid", Index: 1,
+		}
+		emitter.Register(routeemitter.NewAppInstanceMessage(instance, "backend.apps.example.com"))
+		emitter.RegisterInternal(routeemitter.NewInternalRouteMessage(instance, "backend.apps.internal"))
+		run(emitter)
+
+		subscriber, err := natssubscriber.New(natssubscriber.Config{
+			Servers:                 []string{natsServer.ClientURL()},
+			MinimumRegisterInterval: jsonduration.Duration(time.Second),
+			PruneThreshold:          jsonduration.Duration(5 * time.Second),
+			PruneInterval:           jsonduration.Duration(100 * time.Millisecond),
+		}, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry(), nil)
+		Expect(err).NotTo(HaveOccurred())
+		run(subscriber)
+
+		Eventually(closed(emitter.InternalGreeted()), waitTimeout).Should(Succeed())
+		Eventually(closed(subscriber.Ready()), waitTimeout).Should(Succeed())
+		internal := source.Endpoint{Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
+			Tags: map[string]string{"component": "route-emitter"}, Internal: true}
+		withURI := func(e source.Endpoint, uri string) source.Endpoint {
+			e.URI = uri
+			return e
+		}
+		Expect(subscriber.Endpoints()).To(ConsistOf(
+			HaveField("URI", "backend.apps.example.com"),
+			withURI(internal, "1.backend.apps.internal"),
+			withURI(internal, "backend.apps.internal"),
+		))
+
+		emitter.UnregisterInternal(routeemitter.NewInternalRouteMessage(instance, "backend.apps.internal"))
+		Eventually(subscriber.Endpoints, waitTimeout).Should(ConsistOf(HaveField("URI", "backend.apps.example.com")))
+	})
 })

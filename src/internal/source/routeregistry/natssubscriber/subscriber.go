@@ -28,8 +28,13 @@ type Subscriber struct {
 	onChange  func()
 	metrics   *metrics
 	tlsConfig *tls.Config
-	// routerStart is the router.start message and greet reply.
-	routerStart []byte
+	// routerStart is the router.start message and greet reply;
+	// serviceDiscoveryStart is service-discovery's.
+	routerStart, serviceDiscoveryStart []byte
+
+	// routerDecoder is only used on the router.* subscription's goroutine,
+	// serviceDiscoveryDecoder only on service-discovery.*'s.
+	routerDecoder, serviceDiscoveryDecoder routeregistry.Decoder
 
 	mu       sync.Mutex
 	table    routeregistry.Table
@@ -63,17 +68,23 @@ func New(cfg Config, logger lager.Logger, reg prometheus.Registerer, onChange fu
 	if err != nil {
 		return nil, fmt.Errorf("nats subscriber: encode router.start: %w", err)
 	}
+	sdStartJSON, err := json.Marshal(routeregistry.NewServiceDiscoveryStart(start.ID, cfg.HostIP,
+		cfg.MinimumRegisterInterval.Std(), cfg.ServiceDiscoveryPruneThreshold.Std()))
+	if err != nil {
+		return nil, fmt.Errorf("nats subscriber: encode service-discovery.start: %w", err)
+	}
 	if onChange == nil {
 		onChange = func() {}
 	}
 	return &Subscriber{
-		cfg:         cfg,
-		logger:      logger.Session("nats-subscriber", lager.Data{"router-id": start.ID}),
-		onChange:    onChange,
-		metrics:     newMetrics(reg),
-		tlsConfig:   tlsConfig,
-		routerStart: startJSON,
-		ready:       make(chan struct{}),
+		cfg:                   cfg,
+		logger:                logger.Session("nats-subscriber", lager.Data{"router-id": start.ID}),
+		onChange:              onChange,
+		metrics:               newMetrics(reg),
+		tlsConfig:             tlsConfig,
+		routerStart:           startJSON,
+		serviceDiscoveryStart: sdStartJSON,
+		ready:                 make(chan struct{}),
 	}, nil
 }
 
@@ -107,7 +118,8 @@ const (
 	eventDisconnected
 )
 
-// Run connects to NATS, subscribes to `router.*` and keeps the table until
+// Run connects to NATS, subscribes to `router.*` and `service-discovery.*`
+// and keeps the table until
 // ctx is done; it then drains the connection and returns nil. It retries
 // connecting forever. Call it once.
 func (s *Subscriber) Run(ctx context.Context) error {
@@ -122,11 +134,14 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	}
 	s.logger.Info("starting", lager.Data{"servers": redactedServers(s.cfg.Servers)})
 	// Subscribe before anything can publish router.start, so registrations
-	// route-emitter sends in response are not missed.
-	if _, err := nc.Subscribe(routeregistry.SubjectWildcard, s.handleMessage); err != nil {
-		close(done)
-		nc.Close()
-		return fmt.Errorf("nats subscriber: subscribe %s: %w", routeregistry.SubjectWildcard, err)
+	// route-emitter sends in response are not missed. Each subscription has
+	// its own goroutine in nats.go.
+	for _, subject := range []string{routeregistry.SubjectWildcard, routeregistry.SubjectServiceDiscoveryWildcard} {
+		if _, err := nc.Subscribe(subject, s.handleMessage); err != nil {
+			close(done)
+			nc.Close()
+			return fmt.Errorf("nats subscriber: subscribe %s: %w", subject, err)
+		}
 	}
 	s.metrics.connected.Set(0)
 	s.metrics.pruningSuspended.Set(1)
@@ -199,16 +214,27 @@ func (s *Subscriber) handleConnEvent(nc *nats.Conn, ev connEvent, wasConnected b
 		s.metrics.pruningSuspended.Set(0)
 		s.logger.Info("nats-connected", lager.Data{"server": nc.ConnectedUrlRedacted()})
 	}
-	s.publishRouterStart(nc)
+	s.publishStarts(nc)
 	return true
 }
 
-func (s *Subscriber) publishRouterStart(nc *nats.Conn) {
-	if err := nc.Publish(routeregistry.SubjectStart, s.routerStart); err != nil {
-		s.logger.Error("router-start-failed", err)
-		return
+// publishStarts announces the copilot on router.start and
+// service-discovery.start, so route-emitter re-emits external and internal
+// routes (it runs one scheduler for each).
+func (s *Subscriber) publishStarts(nc *nats.Conn) {
+	for _, start := range []struct {
+		subject, action string
+		message         []byte
+	}{
+		{routeregistry.SubjectStart, "router-start", s.routerStart},
+		{routeregistry.SubjectServiceDiscoveryStart, "service-discovery-start", s.serviceDiscoveryStart},
+	} {
+		if err := nc.Publish(start.subject, start.message); err != nil {
+			s.logger.Error(start.action+"-failed", err)
+			continue
+		}
+		s.logger.Info(start.action+"-published", lager.Data{"message": string(start.message)})
 	}
-	s.logger.Info("router-start-published", lager.Data{"message": string(s.routerStart)})
 }
 
 func (s *Subscriber) isReady() bool {
@@ -233,7 +259,9 @@ func (s *Subscriber) markReady() {
 // prune removes stale endpoints; Run calls it only while connected.
 func (s *Subscriber) prune() {
 	s.mu.Lock()
-	removed := s.table.Prune(time.Now(), s.cfg.PruneThreshold.Std())
+	removed := s.table.Prune(time.Now(), routeregistry.PruneThresholds{
+		Router: s.cfg.PruneThreshold.Std(), ServiceDiscovery: s.cfg.ServiceDiscoveryPruneThreshold.Std(),
+	})
 	if len(removed) > 0 {
 		s.snapshot = nil
 		s.metrics.endpoints.Set(float64(s.table.Len()))
@@ -250,7 +278,7 @@ func (s *Subscriber) prune() {
 func sample(endpoints source.Endpoints, n int) []string {
 	out := make([]string, 0, min(n, len(endpoints)))
 	for _, e := range endpoints[:min(n, len(endpoints))] {
-		out = append(out, fmt.Sprintf("%s %s:%d tls_port=%d", e.URI, e.Address, e.Port, e.TLSPort))
+		out = append(out, fmt.Sprintf("%s %s:%d tls_port=%d internal=%t", e.URI, e.Address, e.Port, e.TLSPort, e.Internal))
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/source"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 )
@@ -227,6 +229,127 @@ var _ = Describe("Subscriber", func() {
 			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "ok.example.com", ""))
 			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
 			Expect(logger.LogMessages()).NotTo(ContainElement("test.nats-subscriber.registration-rejected"))
+		})
+
+		DescribeTable("rejects a bad message with a counted reason and one log line, and keeps its state",
+			func(subject string, payload []byte, reason string) {
+				publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "kept.example.com", ""))
+				Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+				publish(subject, payload)
+				publish(routeregistry.SubjectRegister, registration("10.0.0.2", 8080, "after.example.com", ""))
+				Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(2))
+
+				// service-discovery.* has a subscription (and goroutine) of
+				// its own, so wait for the log line; the count comes first.
+				rejectedLogs := func() []lager.LogFormat {
+					var rejected []lager.LogFormat
+					for _, log := range logger.Logs() {
+						if log.Message == "test.nats-subscriber.registration-rejected" {
+							rejected = append(rejected, log)
+						}
+					}
+					return rejected
+				}
+				Eventually(rejectedLogs, waitTimeout, pollEvery).Should(HaveLen(1))
+				Consistently(rejectedLogs, 100*time.Millisecond, pollEvery).Should(HaveLen(1))
+				rejected := rejectedLogs()
+				Expect(metricValue(registry, "cfmesh_copilot_nats_rejected_messages_total", "subject", subject, "reason", reason)).To(Equal(1.0))
+				Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", subject, "result", "rejected")).To(Equal(1.0))
+				Expect(rejected[0].Data).To(HaveKeyWithValue("reason", reason))
+				Expect(rejected[0].Data).To(HaveKeyWithValue("subject", subject))
+				Expect(rejected[0].Data).To(HaveKeyWithValue("payload_bytes", BeEquivalentTo(len(payload))))
+				Expect(len(rejected[0].Data["payload"].(string))).To(BeNumerically("<=", 512+len("...(truncated)")))
+				Expect(subscriber.Endpoints()[1].URI).To(Equal("kept.example.com"))
+			},
+			Entry("bad JSON", routeregistry.SubjectRegister, []byte(`not json at all`), "malformed_json"),
+			Entry("truncated JSON", routeregistry.SubjectUnregister, []byte(`{"host":"10.0.0.1","uris":["kept.example.com"`), "malformed_json"),
+			Entry("missing host", routeregistry.SubjectRegister, []byte(`{"port":8080,"uris":["a.example.com"]}`), "invalid_host"),
+			Entry("port 0 and no tls_port", routeregistry.SubjectRegister, []byte(`{"host":"10.0.0.3","port":0,"uris":["a.example.com"]}`), "invalid_port"),
+			Entry("no port on unregister", routeregistry.SubjectUnregister, []byte(`{"host":"10.0.0.1","uris":["kept.example.com"]}`), "invalid_port"),
+			Entry("invalid URI", routeregistry.SubjectRegister, registration("10.0.0.3", 8080, "https://a.example.com", ""), "invalid_uris"),
+			Entry("plain-http route service", routeregistry.SubjectRegister,
+				registration("10.0.0.3", 8080, "a.example.com", `,"route_service_url":"http://insecure"`), "invalid_route_service_url"),
+			Entry("oversized payload", routeregistry.SubjectRegister,
+				registration("10.0.0.3", 8080, "a.example.com", `,"padding":"`+strings.Repeat("x", 70_000)+`"`), "payload_too_large"),
+			Entry("internal route with a path", routeregistry.SubjectServiceDiscoveryRegister,
+				[]byte(`{"host":"10.255.0.1","uris":["backend.apps.internal/api"]}`), "invalid_uris"),
+			Entry("internal route without a host", routeregistry.SubjectServiceDiscoveryUnregister,
+				[]byte(`{"uris":["backend.apps.internal"]}`), "invalid_host"),
+			Entry("bad JSON on service discovery", routeregistry.SubjectServiceDiscoveryRegister,
+				[]byte(`garbage "0.foo.com"] }`), "malformed_json"),
+		)
+	})
+
+	Describe("service discovery (internal routes)", func() {
+		const internalMessage = `{"host":"10.255.3.4","port":0,"uris":["Backend.apps.internal","1.backend.apps.internal"],` +
+			`"app":"app-guid","private_instance_index":"1","tags":{"component":"route-emitter"}}`
+
+		It("publishes service-discovery.start on connect and answers service-discovery.greet with it", func() {
+			starts, err := client.SubscribeSync(routeregistry.SubjectServiceDiscoveryStart)
+			Expect(err).NotTo(HaveOccurred())
+			cfg.ServiceDiscoveryPruneThreshold = jsonduration.Duration(3 * time.Second)
+			routerStart := startAndWaitForRouterStart()
+
+			var sdStart routeregistry.ServiceDiscoveryStart
+			Expect(json.Unmarshal(nextMsg(starts).Data, &sdStart)).To(Succeed())
+			Expect(sdStart).To(Equal(routeregistry.ServiceDiscoveryStart{
+				ID: routerStart.ID, Host: "10.0.0.9", MinimumRegisterIntervalInSeconds: 1, PruneThresholdInSeconds: 3,
+			}))
+
+			reply, err := client.Request(routeregistry.SubjectServiceDiscoveryGreet, []byte{}, waitTimeout)
+			Expect(err).NotTo(HaveOccurred())
+			var greeting routeregistry.ServiceDiscoveryStart
+			Expect(json.Unmarshal(reply.Data, &greeting)).To(Succeed())
+			Expect(greeting).To(Equal(sdStart))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "service-discovery.greet", "result", "accepted")).To(Equal(1.0))
+		})
+
+		It("keeps internal endpoints apart from router.register ones, with the same change semantics", func() {
+			startAndWaitForRouterStart()
+			publish(routeregistry.SubjectServiceDiscoveryRegister, []byte(internalMessage))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(2))
+			Expect(subscriber.Endpoints()).To(Equal(source.Endpoints{
+				{URI: "1.backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
+					Tags: map[string]string{"component": "route-emitter"}, Internal: true},
+				{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
+					Tags: map[string]string{"component": "route-emitter"}, Internal: true},
+			}))
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(1))
+
+			for range 3 {
+				publish(routeregistry.SubjectServiceDiscoveryRegister, []byte(internalMessage))
+			}
+			// Applied in order on the service-discovery subscription: once
+			// the sentinel is in, the repeats have been applied.
+			publish(routeregistry.SubjectServiceDiscoveryRegister, []byte(`{"host":"10.255.3.5","uris":["sentinel.apps.internal"]}`))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(3))
+			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(2), "repeats changed nothing")
+			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "service-discovery.register", "result", "accepted")).To(Equal(5.0))
+			Expect(logger.LogMessages()).To(ContainElement("test.nats-subscriber.internal-endpoint-registered"))
+
+			// A router.register for the same URI and IP is another endpoint.
+			publish(routeregistry.SubjectRegister, registration("10.255.3.4", 8080, "backend.apps.internal", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(4))
+
+			publish(routeregistry.SubjectServiceDiscoveryUnregister, []byte(internalMessage))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(2))
+			Expect(subscriber.Endpoints()).To(ConsistOf(
+				HaveField("URI", "backend.apps.internal"), HaveField("URI", "sentinel.apps.internal")))
+			Expect(subscriber.Endpoints()[0].Internal).To(BeFalse(), "the router.register endpoint sorts first and stays")
+			Expect(logger.LogMessages()).To(ContainElement("test.nats-subscriber.internal-endpoint-unregistered"))
+		})
+
+		It("prunes internal endpoints after the service-discovery threshold", func() {
+			cfg.PruneThreshold = jsonduration.Duration(time.Hour)
+			cfg.ServiceDiscoveryPruneThreshold = jsonduration.Duration(1500 * time.Millisecond)
+			startAndWaitForRouterStart()
+			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "plain.example.com", ""))
+			publish(routeregistry.SubjectServiceDiscoveryRegister, []byte(internalMessage))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(3))
+
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(1))
+			Expect(subscriber.Endpoints()[0].URI).To(Equal("plain.example.com"))
+			Expect(metricValue(registry, "cfmesh_copilot_nats_pruned_endpoints_total")).To(Equal(2.0))
 		})
 	})
 
