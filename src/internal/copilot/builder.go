@@ -20,6 +20,7 @@ import (
 // one goroutine only.
 type builder struct {
 	options  meshconfig.Options
+	policies *policyState
 	mcp      *mcpserver.Server
 	logger   lager.Logger
 	duration prometheus.Histogram
@@ -34,13 +35,14 @@ type builder struct {
 	built bool
 }
 
-func newBuilder(options meshconfig.Options, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
+func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
 	f := promauto.With(reg)
 	logger = logger.Session("builder")
 	return &builder{
-		options: options,
-		mcp:     mcp,
-		logger:  logger,
+		options:  options,
+		policies: policies,
+		mcp:      mcp,
+		logger:   logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name: "cfmesh_copilot_build_duration_seconds", Help: "Time to join the sources, compile the mesh config and publish it.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
@@ -59,7 +61,8 @@ func newBuilder(options meshconfig.Options, mcp *mcpserver.Server, logger lager.
 
 func (b *builder) build(desired source.DesiredRoutes, endpoints source.Endpoints) {
 	start := time.Now()
-	table := routingtable.Build(desired, endpoints)
+	table := routingtable.Build(desired, endpoints, routingtable.Policies{})
+	table.Policies = b.policies.forApps(table.Apps())
 	cfg, errs := meshconfig.Compile(table, b.options)
 	b.problems.Report(errs)
 	b.mcp.Publish(cfg)

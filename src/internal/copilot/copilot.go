@@ -53,7 +53,7 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 	if err != nil {
 		return nil, err
 	}
-	c.builder = newBuilder(options, c.mcp, logger, registry)
+	c.builder = newBuilder(options, newPolicyState(false), c.mcp, logger, registry)
 	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.debouncer.Notify)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,14 @@ type IR struct {
 	Clusters []Cluster `json:"clusters,omitempty"`
 	// LoadAssignments hold each cluster's endpoints, sorted by cluster.
 	LoadAssignments []LoadAssignment `json:"load_assignments,omitempty"`
+	// SidecarHosts name the MeshHosts container sidecars are configured
+	// for (the Sidecar scope), sorted.
+	SidecarHosts []string `json:"sidecar_hosts,omitempty"`
+	// Inbound is what each app serves over the mesh and who may call it,
+	// sorted by app.
+	Inbound []InboundApp `json:"inbound,omitempty"`
+	// Workloads identify the instance behind a connecting sidecar.
+	Workloads Workloads `json:"workloads,omitzero"`
 }
 
 // GatewayListener is one gateway port: plain HTTP with one server, or

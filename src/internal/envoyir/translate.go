@@ -27,6 +27,8 @@ type translation struct {
 	listeners map[string]map[uint32]*gatewayPort     // by gateway key, then port
 	ir        IR
 	clusters  map[clusterRef]bool
+	appPorts  map[string]map[uint32]bool     // by app
+	appLabels map[string][]map[string]string // endpoint labels, by app
 	errs      []error
 }
 
@@ -38,6 +40,7 @@ func Translate(cfg mesh.Config) (IR, []error) {
 		rules:     map[string]*networking.DestinationRule{},
 		listeners: map[string]map[uint32]*gatewayPort{},
 		clusters:  map[clusterRef]bool{},
+		appLabels: map[string][]map[string]string{},
 	}
 	t.indexServices(cfg.Of(mesh.KindServiceEntry))
 	t.indexRules(cfg.Of(mesh.KindDestinationRule))
@@ -47,6 +50,9 @@ func Translate(cfg mesh.Config) (IR, []error) {
 	}
 	t.buildClusters()
 	t.collectListeners()
+	t.scopeSidecars(cfg.Of(mesh.KindSidecar))
+	t.indexWorkloads(cfg.Of(mesh.KindServiceEntry))
+	t.collectInbound(t.authorizations(cfg.Of(mesh.KindAuthorizationPolicy)))
 	return t.ir, t.errs
 }
 

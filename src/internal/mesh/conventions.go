@@ -11,4 +11,14 @@ const (
 	// one HTTP route's local rate limit:
 	// `local-rate-limit.mesh.cloudfoundry.org/<HTTP route name>` = `<n>/<s|m|h>`.
 	RateLimitAnnotationPrefix = "local-rate-limit.mesh.cloudfoundry.org/"
+	// AppGUIDLabel labels a ServiceEntry endpoint (and selects workloads in
+	// an AuthorizationPolicy) with the Cloud Controller GUID of the app the
+	// instance belongs to.
+	AppGUIDLabel = "cloudfoundry.org/app-guid"
+	// ContainerNetwork is the WorkloadEntry network of endpoints whose
+	// address is the instance's container IP (service discovery, or
+	// route-emitter's direct-instance registrations); endpoints without it
+	// are reached at the cell's IP and a host port. The pilot recognises a
+	// container's sidecar by its container IP only in this network.
+	ContainerNetwork = "cf-container-network"
 )

@@ -105,3 +105,31 @@ var _ = Describe("YAML", func() {
 		Entry("second document broken", "kind: Gateway\nmetadata: {namespace: a, name: b}\n---\nkind: Nope\n", "document 2"),
 	)
 })
+
+var _ = Describe("ParsePrincipal", func() {
+	const guid = "5e3b1c2a-0f4d-4c8e-9a7b-1d2e3f4a5b6c"
+
+	DescribeTable("reads the principals cf-mesh writes",
+		func(in string, want mesh.Principal) {
+			got, err := mesh.ParsePrincipal(in)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(Equal(want))
+			Expect(got.String()).To(Equal(in))
+		},
+		Entry("an app", "app:"+guid, mesh.Principal{Kind: mesh.PrincipalApp, GUID: guid}),
+		Entry("a space", "space:"+guid, mesh.Principal{Kind: mesh.PrincipalSpace, GUID: guid}),
+		Entry("an organization", "organization:"+guid, mesh.Principal{Kind: mesh.PrincipalOrganization, GUID: guid}),
+		Entry("any caller", "*", mesh.Principal{Kind: mesh.PrincipalAny}),
+	)
+
+	DescribeTable("refuses anything else, since principals become certificate matchers",
+		func(in, want string) {
+			_, err := mesh.ParsePrincipal(in)
+			Expect(err).To(MatchError(ContainSubstring(want)))
+		},
+		Entry("a SPIFFE identity", "spiffe://cluster.local/ns/default/sa/frontend", "want app:<guid>"),
+		Entry("regex characters", "app:.*", "is not a lower-case GUID"),
+		Entry("an upper-case GUID", "app:5E3B1C2A-0F4D-4C8E-9A7B-1D2E3F4A5B6C", "is not a lower-case GUID"),
+		Entry("cf-networking's org spelling", "org:"+guid, "want app:<guid>"),
+	)
+})

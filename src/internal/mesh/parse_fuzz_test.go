@@ -32,3 +32,20 @@ func FuzzParseYAML(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePrincipal: whatever principal an MCP peer sends, parsing never
+// panics, and an accepted one is a kind and a GUID and nothing else.
+func FuzzParsePrincipal(f *testing.F) {
+	for _, seed := range []string{"*", "app:5e3b1c2a-0f4d-4c8e-9a7b-1d2e3f4a5b6c", "space:x", "organization:", "app:.*", ""} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := mesh.ParsePrincipal(in)
+		if err != nil {
+			return
+		}
+		if p.String() != in {
+			t.Fatalf("%q parsed as %+v, which prints as %q", in, p, p.String())
+		}
+	})
+}

@@ -36,6 +36,11 @@ type Options struct {
 	// subdomain) is reachable by mesh clients and never through the
 	// gateway, whatever Cloud Controller says of its domain.
 	InternalDomains []string `json:"internal_domains,omitempty"`
+	// ContainerNetwork is the CIDR of the container overlay network (silk's
+	// `network`). Callers from outside it (the ingress gateway, gorouter)
+	// are routed by routes, not mesh policy; empty admits them nowhere a
+	// policy applies.
+	ContainerNetwork string `json:"container_network,omitempty"`
 }
 
 // Defaults for Options.
@@ -78,6 +83,11 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 		return mesh.Config{}, []error{err}
 	}
 	resources := []mesh.Resource{gateway}
+	sidecar, err := sidecarScope(opts)
+	if err != nil {
+		return mesh.Config{}, []error{err}
+	}
+	resources = append(resources, sidecar)
 	var errs []error
 	for _, group := range groupByHost(table.Routes) {
 		objects, problems, err := hostObjects(group, group[0].Internal || opts.internal(group[0].Host))
@@ -88,6 +98,9 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 		}
 		resources = append(resources, objects...)
 	}
+	policies, problems := authorizationPolicies(table, opts)
+	resources = append(resources, policies...)
+	errs = append(errs, problems...)
 	cfg, err := mesh.NewConfig(resources)
 	if err != nil {
 		return mesh.Config{}, append(errs, err)
@@ -117,6 +130,23 @@ func ingressGateway(opts Options) (mesh.Resource, error) {
 		})
 	}
 	return mesh.NewResource(mesh.KindGateway, mesh.Namespace, IngressGatewayName, spec, nil, nil)
+}
+
+// SidecarScopeName names the Sidecar object that scopes what container
+// sidecars see.
+const SidecarScopeName = "default"
+
+// sidecarScope limits what a container's sidecar is configured to reach to
+// the internal domains: external routes are reached through the ingress
+// gateway (their names resolve to its load balancer), so configuring them
+// in every container would only cost memory.
+func sidecarScope(opts Options) (mesh.Resource, error) {
+	var hosts []string
+	for _, d := range opts.InternalDomains {
+		hosts = append(hosts, "*/"+d, "*/*."+d)
+	}
+	spec := &networking.Sidecar{Egress: []*networking.IstioEgressListener{{Hosts: hosts}}}
+	return mesh.NewResource(mesh.KindSidecar, mesh.Namespace, SidecarScopeName, spec, nil, nil)
 }
 
 // groupByHost splits a sorted table into runs of routes sharing a host.

@@ -166,13 +166,20 @@ func serviceEntry(routes []routingtable.Route) *networking.ServiceEntry {
 // under the destination's port name, its container proxy's TLS port under
 // mesh.TLSProxyPortName, and the identity its certificate presents (gorouter's
 // server_cert_domain_san, the instance GUID) as the workload's service
-// account (ADR 7).
+// account (ADR 7); labelled with its app, and in mesh.ContainerNetwork when
+// its address is the container's own.
 func workloadEntry(e source.Endpoint, d routingtable.Destination) *networking.WorkloadEntry {
 	we := &networking.WorkloadEntry{
 		Address:        e.Address,
 		Ports:          map[string]uint32{},
 		Labels:         map[string]string{SubsetLabel: d.Key},
 		ServiceAccount: e.ServerCertDomainSAN,
+	}
+	if d.AppGUID != "" {
+		we.Labels[mesh.AppGUIDLabel] = d.AppGUID
+	}
+	if e.Internal {
+		we.Network = mesh.ContainerNetwork
 	}
 	if e.Port != 0 {
 		we.Ports[portName(d.Port)] = e.Port

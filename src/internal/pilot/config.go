@@ -1,9 +1,12 @@
 package pilot
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"path/filepath"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
@@ -25,6 +28,11 @@ type Config struct {
 	XDS XDSConfig `json:"xds"`
 	// Gateway tunes ingress gateway listeners.
 	Gateway GatewayConfig `json:"gateway"`
+	// Containers is the cell-local xDS listener for Diego's container
+	// sidecars and proxyless gRPC apps.
+	Containers ContainersConfig `json:"containers"`
+	// Mesh tunes container-to-container traffic.
+	Mesh MeshConfig `json:"mesh"`
 	// ProcessConfig holds debounce, status_address and log_level.
 	lifecycle.ProcessConfig
 }
@@ -36,6 +44,68 @@ type XDSConfig struct {
 	// TLS is the server certificate; clients must present one signed by its
 	// CA. Empty means plaintext, allowed only on loopback.
 	TLS tlsconfig.Files `json:"tls"`
+}
+
+// ContainersConfig is the listener Diego's `containers.proxy.ads_addresses`
+// points at. It is plaintext, as the executor's bootstrap has no TLS to its
+// ADS servers, and accepts container sidecars and proxyless gRPC apps only,
+// each from the container IP its node ID names (ADR 13).
+type ContainersConfig struct {
+	// ListenAddress is host:port; empty serves no containers (a pilot for
+	// gateways only).
+	ListenAddress string `json:"listen_address"`
+}
+
+// MeshConfig tunes what container sidecars and proxyless gRPC apps get.
+type MeshConfig struct {
+	// MTLS makes internal-route traffic mutual TLS under policy
+	// (enable-app-mtls).
+	MTLS bool `json:"mtls"`
+	// InstanceIdentityCAFile is the PEM file of the CA that signs Diego's
+	// instance identity certificates; required with mtls.
+	InstanceIdentityCAFile string `json:"instance_identity_ca_file"`
+	// ContainerConfigDirectory is where Diego writes a container's SDS
+	// files, as the container sees it; default /etc/cf-assets/envoy_config.
+	ContainerConfigDirectory string `json:"container_config_directory"`
+	// CertificateProvider names the certificate provider instance of a
+	// proxyless gRPC app's bootstrap; default "default".
+	CertificateProvider string `json:"certificate_provider"`
+	// AccessLogPath, when set, is where container sidecars log each
+	// outbound request (`/dev/stdout`: the app's logs); default none.
+	AccessLogPath string `json:"access_log_path"`
+}
+
+func (m MeshConfig) validate() error {
+	var errs []error
+	if m.MTLS && m.InstanceIdentityCAFile == "" {
+		errs = append(errs, errors.New("mesh.instance_identity_ca_file: required with mesh.mtls"))
+	}
+	for field, path := range map[string]string{"instance_identity_ca_file": m.InstanceIdentityCAFile, "container_config_directory": m.ContainerConfigDirectory, "access_log_path": m.AccessLogPath} {
+		if path != "" && !filepath.IsAbs(path) {
+			errs = append(errs, fmt.Errorf("mesh.%s: %q must be an absolute path", field, path))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// meshOptions reads the instance identity CA the mesh options need.
+func (m MeshConfig) meshOptions() (xdsresources.MeshOptions, error) {
+	opts := xdsresources.MeshOptions{
+		MTLS: m.MTLS, ContainerConfigDirectory: m.ContainerConfigDirectory,
+		CertificateProvider: m.CertificateProvider, AccessLogPath: m.AccessLogPath,
+	}
+	if m.InstanceIdentityCAFile == "" {
+		return opts, nil
+	}
+	ca, err := os.ReadFile(m.InstanceIdentityCAFile)
+	if err != nil {
+		return opts, fmt.Errorf("mesh.instance_identity_ca_file: %w", err)
+	}
+	if block, _ := pem.Decode(ca); block == nil || block.Type != "CERTIFICATE" {
+		return opts, fmt.Errorf("mesh.instance_identity_ca_file: %s holds no PEM certificate", m.InstanceIdentityCAFile)
+	}
+	opts.InstanceIdentityCA = string(ca)
+	return opts, nil
 }
 
 // GatewayConfig tunes the resources gateways get.
@@ -144,6 +214,11 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, tlsconfig.ValidateEndpoint("copilot_tls", c.CopilotTLS, c.Copilot.Addresses...))
 	errs = append(errs, tlsconfig.ValidateEndpoint("xds.tls", c.XDS.TLS, c.XDS.ListenAddress))
-	errs = append(errs, c.ProcessConfig.Validate(), c.Gateway.validate())
+	errs = append(errs, c.ProcessConfig.Validate(), c.Gateway.validate(), c.Mesh.validate())
+	if a := c.Containers.ListenAddress; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("containers.listen_address: %q is not host:port", a))
+		}
+	}
 	return errors.Join(errs...)
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"net"
 	"sync"
+	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 
 	"code.cloudfoundry.org/cf-mesh/internal/debounce"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
@@ -45,7 +47,13 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Pilot
 		xds:       xdsserver.New(logger, registry, bootID()),
 		debouncer: debounce.New(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
 	}
-	p.translator = newTranslator(cfg, p.xds, logger, registry)
+	options := cfg.Gateway.translationOptions()
+	meshOpts, err := cfg.Mesh.meshOptions()
+	if err != nil {
+		return nil, err
+	}
+	options.Mesh = meshOpts
+	p.translator = newTranslator(options.WithDefaults(), p.xds, logger, registry)
 	creds, err := copilotCredentials(cfg.CopilotTLS)
 	if err != nil {
 		return nil, err
@@ -71,13 +79,34 @@ func (p *Pilot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.logger.Info("starting", lager.Data{"xds": lis.Addr().String(), "copilots": p.cfg.Copilot.Addresses})
-	return lifecycle.Run(ctx, p.logger,
-		lifecycle.Component{Name: "xds-server", Run: func(ctx context.Context) error { return p.xds.Serve(ctx, lis, serverOpts...) }},
-		lifecycle.Component{Name: "mcp-client", Run: p.mcp.Run},
-		lifecycle.Component{Name: "translator", Run: p.runTranslator},
-		lifecycle.Component{Name: "status-server", Run: status.Run},
-	)
+	components := []lifecycle.Component{
+		{Name: "xds-server", Run: func(ctx context.Context) error { return p.xds.Serve(ctx, lis, serverOpts...) }},
+		{Name: "mcp-client", Run: p.mcp.Run},
+		{Name: "translator", Run: p.runTranslator},
+		{Name: "status-server", Run: status.Run},
+	}
+	if address := p.cfg.Containers.ListenAddress; address != "" {
+		containers, err := net.Listen("tcp", address)
+		if err != nil {
+			return err
+		}
+		components = append(components, lifecycle.Component{Name: "xds-containers", Run: func(ctx context.Context) error {
+			return p.xds.ServeContainers(ctx, containers, containerServerOptions()...)
+		}})
+	}
+	p.logger.Info("starting", lager.Data{"xds": lis.Addr().String(), "containers": p.cfg.Containers.ListenAddress, "copilots": p.cfg.Copilot.Addresses})
+	return lifecycle.Run(ctx, p.logger, components...)
+}
+
+// containerServerOptions bound what one container can hold on the plaintext
+// listener: a few streams per connection, keepalives no more often than
+// Envoy's, idle connections closed.
+func containerServerOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{
+		grpc.MaxConcurrentStreams(xdsserver.DefaultMaxStreamsPerPeer),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 5 * time.Minute, Time: time.Minute, Timeout: 20 * time.Second}),
+	}
 }
 
 // XDSAddress is the configured xDS listen address.

@@ -25,12 +25,12 @@ type translator struct {
 	invalid  prometheus.Gauge
 }
 
-func newTranslator(cfg Config, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
+func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
 	f := promauto.With(reg)
 	logger = logger.Session("translator")
 	return &translator{
 		xds:     xds,
-		options: cfg.Gateway.translationOptions(),
+		options: options,
 		logger:  logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name: "cfmesh_pilot_translation_duration_seconds", Help: "Time to translate mesh config into xDS resources and update the caches.",

@@ -20,8 +20,9 @@ const (
 	RouteRegistrarKey = "route-registrar"
 )
 
-// Build joins desired routes with live endpoints into a routing table.
-func Build(desired source.DesiredRoutes, endpoints source.Endpoints) Table {
+// Build joins desired routes with live endpoints into a routing table and
+// carries the container-to-container policies along.
+func Build(desired source.DesiredRoutes, endpoints source.Endpoints, policies Policies) Table {
 	byURI := map[string][]source.Endpoint{}
 	for _, e := range endpoints {
 		byURI[e.URI] = append(byURI[e.URI], e)
@@ -39,7 +40,7 @@ func Build(desired source.DesiredRoutes, endpoints source.Endpoints) Table {
 		}
 	}
 	sortRoutes(routes)
-	return Table{Routes: routes}
+	return Table{Routes: routes, Policies: policies}
 }
 
 func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
@@ -51,6 +52,9 @@ func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
 		LoadBalancing: d.LoadBalancing,
 		Origin:        OriginCloudController,
 		Annotations:   d.Annotations,
+
+		EnforceRoutePolicies: d.EnforceRoutePolicies,
+		RoutePolicies:        d.RoutePolicies,
 	}
 	for _, dd := range d.Destinations {
 		processType := orDefault(dd.ProcessType, DefaultProcessType)

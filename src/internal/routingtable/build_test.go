@@ -25,7 +25,7 @@ var _ = Describe("Build", func() {
 	}
 
 	It("gives each destination the endpoints its app process registered for the route's URI", func() {
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
 			endpoint("shop.example.com", "10.0.0.2", 61000, "app-a", "web", "proc-a"),
 			endpoint("shop.example.com", "10.0.0.1", 61001, "app-a", "web", "proc-a"),
 			endpoint("shop.example.com", "10.0.0.3", 61002, "app-b", "", ""),
@@ -48,7 +48,7 @@ var _ = Describe("Build", func() {
 	})
 
 	It("keeps the other URI's endpoints in a NATS-only route", func() {
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
 			endpoint("other.example.com", "10.0.0.9", 61009, "app-b", "web", "proc-b"),
 		})
 		other := table.Routes[0]
@@ -60,7 +60,7 @@ var _ = Describe("Build", func() {
 	})
 
 	It("ignores endpoints of apps the Cloud Controller route does not map", func() {
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, source.Endpoints{
 			endpoint("shop.example.com", "10.0.0.7", 61007, "app-unmapped", "web", "proc-x"),
 		})
 		Expect(table.Routes).To(HaveLen(1))
@@ -70,7 +70,7 @@ var _ = Describe("Build", func() {
 	})
 
 	It("keeps a desired route whose destinations have no endpoints", func() {
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, nil)
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{weighted}}, nil)
 		Expect(table.Routes).To(HaveLen(1))
 		Expect(table.Routes[0].Destinations).To(HaveLen(2))
 	})
@@ -78,7 +78,7 @@ var _ = Describe("Build", func() {
 	It("learns an unknown process GUID from the endpoints' tags", func() {
 		route := source.DesiredRoute{Host: "a.example.com", Destinations: []source.DesiredDestination{
 			{AppGUID: "app-a", ProcessType: "web", Port: 8080}}}
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, source.Endpoints{
 			endpoint("a.example.com", "10.0.0.1", 61001, "app-a", "web", "proc-from-nats"),
 		})
 		Expect(table.Routes[0].Destinations[0].Key).To(Equal("proc-from-nats"))
@@ -92,7 +92,7 @@ var _ = Describe("Build", func() {
 			{Host: "a.example.com", Path: "/v1/admin"},
 			{Host: "0.example.com", Path: "/z"},
 		}
-		table := routingtable.Build(source.DesiredRoutes{Routes: routes}, nil)
+		table := build(source.DesiredRoutes{Routes: routes}, nil)
 		var keys []string
 		for _, r := range table.Routes {
 			keys = append(keys, r.Host+r.Path)
@@ -105,7 +105,7 @@ var _ = Describe("Build", func() {
 			{Host: "a.example.com", Path: "/api", Destinations: []source.DesiredDestination{{AppGUID: "app-api", ProcessType: "web", Port: 8080}}},
 			{Host: "a.example.com", Destinations: []source.DesiredDestination{{AppGUID: "app-ui", ProcessType: "web", Port: 8080}}},
 		}
-		table := routingtable.Build(source.DesiredRoutes{Routes: routes}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: routes}, source.Endpoints{
 			endpoint("a.example.com/api", "10.0.0.1", 1, "app-api", "web", ""),
 			endpoint("a.example.com", "10.0.0.2", 2, "app-ui", "web", ""),
 		})
@@ -125,7 +125,7 @@ var _ = Describe("Build", func() {
 	)
 
 	It("groups NATS-only endpoints into one equally weighted destination per app process", func() {
-		table := routingtable.Build(source.DesiredRoutes{}, source.Endpoints{
+		table := build(source.DesiredRoutes{}, source.Endpoints{
 			endpoint("api.system.example.com", "10.0.1.1", 9022, "", "", ""),
 			endpoint("api.system.example.com", "10.0.1.2", 9022, "", "", ""),
 			endpoint("legacy.example.com/v2", "10.0.2.1", 61001, "app-x", "web", "proc-x"),
@@ -147,7 +147,7 @@ var _ = Describe("Build", func() {
 			{AppGUID: "app", ProcessType: "web", ProcessGUID: "proc", Port: 8080},
 			{AppGUID: "app", ProcessType: "web", ProcessGUID: "proc", Port: 9090},
 		}}
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, nil)
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, nil)
 		Expect(table.Routes[0].Destinations).To(HaveLen(2))
 		Expect(table.Routes[0].Destinations[0].Key).To(Equal("proc-8080"))
 		Expect(table.Routes[0].Destinations[1].Key).To(Equal("proc-9090"))
@@ -156,7 +156,7 @@ var _ = Describe("Build", func() {
 	It("gives internal endpoints the destination's container port and marks internal NATS-only routes", func() {
 		route := source.DesiredRoute{Host: "backend.apps.internal", Internal: true, Destinations: []source.DesiredDestination{
 			{AppGUID: "app-b", ProcessType: "web", Port: 9090}}}
-		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, source.Endpoints{
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{route}}, source.Endpoints{
 			{URI: "0.backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-b", Internal: true},
 			{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-b", Internal: true},
 		})
@@ -174,9 +174,45 @@ var _ = Describe("Build", func() {
 			endpoint("x.example.com", "10.0.0.1", 1, "a", "web", ""),
 			endpoint("y.example.com", "10.0.0.3", 3, "c", "web", ""),
 		}
-		first := routingtable.Build(source.DesiredRoutes{}, eps)
+		first := build(source.DesiredRoutes{}, eps)
 		for range 20 {
-			Expect(routingtable.Build(source.DesiredRoutes{}, eps)).To(Equal(first))
+			Expect(build(source.DesiredRoutes{}, eps)).To(Equal(first))
 		}
+	})
+})
+
+// build joins without policies, which most cases do not involve.
+func build(desired source.DesiredRoutes, endpoints source.Endpoints) routingtable.Table {
+	return routingtable.Build(desired, endpoints, routingtable.Policies{})
+}
+
+var _ = Describe("Build with policies", func() {
+	const app = "5e3b1c2a-0f4d-4c8e-9a7b-1d2e3f4a5b6c"
+
+	It("keeps each route's route policies and carries the network policies with their state", func() {
+		caller := source.Caller{Kind: source.CallerSpace, GUID: app}
+		policies := routingtable.Policies{
+			Network:    source.NetworkPolicies{{SourceAppGUID: app, DestinationAppGUID: app, Protocol: "tcp", StartPort: 8080, EndPort: 8080}},
+			Unverified: []string{app},
+		}
+		table := routingtable.Build(source.DesiredRoutes{Routes: []source.DesiredRoute{{
+			GUID: "r", Host: "api.apps.internal", Internal: true,
+			EnforceRoutePolicies: true, RoutePolicies: []source.Caller{caller},
+			Destinations: []source.DesiredDestination{{AppGUID: app, Port: 8080}},
+		}}}, nil, policies)
+
+		Expect(table.Routes[0].EnforceRoutePolicies).To(BeTrue())
+		Expect(table.Routes[0].RoutePolicies).To(ConsistOf(caller))
+		Expect(table.Policies).To(Equal(policies))
+	})
+})
+
+var _ = Describe("Table.Apps", func() {
+	It("lists every destination app once, sorted, leaving out route_registrar routes", func() {
+		table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{
+			{Host: "b.example.com", Destinations: []source.DesiredDestination{{AppGUID: "app-b"}, {AppGUID: "app-a"}}},
+			{Host: "a.example.com", Destinations: []source.DesiredDestination{{AppGUID: "app-b"}}},
+		}}, source.Endpoints{{URI: "api.system.example.com", Address: "10.0.0.1", Port: 9022}})
+		Expect(table.Apps()).To(Equal([]string{"app-a", "app-b"}))
 	})
 })

@@ -1,11 +1,33 @@
 package routingtable
 
-import "code.cloudfoundry.org/cf-mesh/internal/source"
+import (
+	"sort"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+)
 
 // Table is the joined routing table, sorted by Host, then by Path with the
 // longest path first.
 type Table struct {
 	Routes []Route `json:"routes,omitempty"`
+	// Policies are the container-to-container policies and what the
+	// copilot can vouch for about them.
+	Policies Policies `json:"policies,omitzero"`
+}
+
+// Policies are cf-networking's container-to-container policies, with the
+// state of their source. While the copilot cannot vouch for an app's
+// policies, that app admits no mesh caller: a policy source outage fails
+// closed, never open.
+type Policies struct {
+	// Network are the policies, as the source last reported them.
+	Network source.NetworkPolicies `json:"network,omitempty"`
+	// Unknown is true while a configured policy source has never answered:
+	// no app's policies are known.
+	Unknown bool `json:"unknown,omitempty"`
+	// Unverified are the GUIDs of apps that appeared while the policy
+	// source was lost, sorted: their policies are unknown.
+	Unverified []string `json:"unverified,omitempty"`
 }
 
 // Origin says which source a route comes from.
@@ -36,6 +58,11 @@ type Route struct {
 	Origin Origin `json:"origin,omitempty"`
 	// Annotations are the Cloud Controller route's metadata annotations.
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// EnforceRoutePolicies is true when only RoutePolicies' callers may
+	// call the route (its domain enforces route policies, RFC-0055).
+	EnforceRoutePolicies bool `json:"enforce_route_policies,omitempty"`
+	// RoutePolicies are the callers Cloud Controller's route policies admit.
+	RoutePolicies []source.Caller `json:"route_policies,omitempty"`
 	// Destinations are sorted by Key.
 	Destinations []Destination `json:"destinations,omitempty"`
 }
@@ -61,4 +88,20 @@ type Destination struct {
 	// Endpoints are the live instances of this destination, sorted by
 	// Address then Port.
 	Endpoints []source.Endpoint `json:"endpoints,omitempty"`
+}
+
+// Apps lists the GUIDs of every app some route sends traffic to, sorted.
+func (t Table) Apps() []string {
+	seen := map[string]bool{}
+	var apps []string
+	for _, r := range t.Routes {
+		for _, d := range r.Destinations {
+			if d.AppGUID != "" && !seen[d.AppGUID] {
+				seen[d.AppGUID] = true
+				apps = append(apps, d.AppGUID)
+			}
+		}
+	}
+	sort.Strings(apps)
+	return apps
 }

@@ -11,27 +11,42 @@ import (
 // ConfigDump is what a proxy of class is served, in Envoy's admin
 // `config_dump` shape (listeners, route configurations, clusters,
 // endpoints; names sorted), so operators read it with the tools they use
-// for Envoy. versions, by type (`Listener`, `RouteConfiguration`,
-// `Cluster`, `ClusterLoadAssignment`), fill version_info.
-func ConfigDump(res Resources, class Class, versions map[string]string) (*adminv3.ConfigDump, error) {
-	listeners, clusters, endpoints := res.GatewayListeners, res.GatewayClusters, res.GatewayEndpoints
-	if class == ClassMesh {
-		listeners, clusters, endpoints = res.MeshListeners, res.MeshClusters, res.MeshEndpoints
-	}
+// for Envoy. own holds the proxy's own listeners and routes (a container
+// sidecar's, a proxyless server's). versions, by type (`Listener`,
+// `RouteConfiguration`, `Cluster`, `ClusterLoadAssignment`), fill
+// version_info.
+func ConfigDump(res Resources, class Class, own NodeResources, versions map[string]string) (*adminv3.ConfigDump, error) {
+	listeners, clusters, endpoints := asMessages(res.GatewayListeners), asMessages(res.GatewayClusters), asMessages(res.GatewayEndpoints)
 	routes := map[string]proto.Message{}
-	for name, rc := range res.Routes {
-		if strings.HasPrefix(name, "outbound|") == (class == ClassMesh) {
-			routes[name] = rc
+	switch class {
+	case ClassMesh:
+		listeners, clusters, endpoints = asMessages(res.MeshListeners), asMessages(res.MeshClusters), asMessages(res.MeshEndpoints)
+		for name, rc := range res.Routes {
+			if strings.HasPrefix(name, "outbound|") {
+				routes[name] = rc
+			}
 		}
+	case ClassSidecar:
+		listeners, clusters, endpoints = map[string]proto.Message{}, asMessages(res.SidecarClusters), asMessages(res.SidecarEndpoints)
+	default:
+		for name, rc := range res.Routes {
+			if !strings.HasPrefix(name, "outbound|") && !strings.HasPrefix(name, "inbound|") {
+				routes[name] = rc
+			}
+		}
+	}
+	for name, l := range own.Listeners {
+		listeners[name] = l
+	}
+	for name, rc := range own.Routes {
+		routes[name] = rc
 	}
 	dump := &adminv3.ConfigDump{}
 	for _, section := range []func() (proto.Message, error){
-		func() (proto.Message, error) { return listenersDump(asMessages(listeners), versions["Listener"]) },
+		func() (proto.Message, error) { return listenersDump(listeners, versions["Listener"]) },
 		func() (proto.Message, error) { return routesDump(routes, versions["RouteConfiguration"]) },
-		func() (proto.Message, error) { return clustersDump(asMessages(clusters), versions["Cluster"]) },
-		func() (proto.Message, error) {
-			return endpointsDump(asMessages(endpoints), versions["ClusterLoadAssignment"])
-		},
+		func() (proto.Message, error) { return clustersDump(clusters, versions["Cluster"]) },
+		func() (proto.Message, error) { return endpointsDump(endpoints, versions["ClusterLoadAssignment"]) },
 	} {
 		m, err := section()
 		if err != nil {

@@ -4,8 +4,11 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	rbacnetworkv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
+	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	. "github.com/onsi/gomega"
 
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
@@ -18,6 +21,7 @@ import (
 func expectConsistent(res xdsresources.Resources) {
 	expectClassConsistent(res.GatewayListeners, res.Routes, res.GatewayClusters, res.GatewayEndpoints)
 	expectClassConsistent(res.MeshListeners, res.Routes, res.MeshClusters, res.MeshEndpoints)
+	expectClassConsistent(nil, nil, res.SidecarClusters, res.SidecarEndpoints)
 }
 
 func expectClassConsistent(listeners map[string]*listenerv3.Listener, routes map[string]*routev3.RouteConfiguration,
@@ -36,13 +40,17 @@ func expectClassConsistent(listeners map[string]*listenerv3.Listener, routes map
 	}
 	for name, c := range clusters {
 		Expect(c.ValidateAll()).To(Succeed(), name)
-		Expect(endpoints).To(HaveKey(c.GetEdsClusterConfig().GetServiceName()), "cluster %s has endpoints", name)
+		if c.GetType() == clusterv3.Cluster_EDS {
+			Expect(endpoints).To(HaveKey(c.GetEdsClusterConfig().GetServiceName()), "cluster %s has endpoints", name)
+		}
 	}
 	for name, e := range endpoints {
 		Expect(e.ValidateAll()).To(Succeed(), name)
 	}
 }
 
+// routeConfigsOf lists the route configurations a listener's connection
+// managers name.
 func routeConfigsOf(l *listenerv3.Listener) []string {
 	hcm := &hcmv3.HttpConnectionManager{}
 	if l.GetApiListener() != nil {
@@ -50,11 +58,52 @@ func routeConfigsOf(l *listenerv3.Listener) []string {
 		return []string{hcm.GetRds().GetRouteConfigName()}
 	}
 	var names []string
-	for _, chain := range l.GetFilterChains() {
-		Expect(chain.GetFilters()[0].GetTypedConfig().UnmarshalTo(hcm)).To(Succeed())
-		names = append(names, hcm.GetRds().GetRouteConfigName())
+	for _, f := range filtersOf(l) {
+		if f.GetTypedConfig().MessageIs(hcm) {
+			Expect(f.GetTypedConfig().UnmarshalTo(hcm)).To(Succeed())
+			names = append(names, hcm.GetRds().GetRouteConfigName())
+		}
 	}
 	return names
+}
+
+// tcpClustersOf lists the clusters a listener's TCP proxies name.
+func tcpClustersOf(l *listenerv3.Listener) []string {
+	tcp := &tcpproxyv3.TcpProxy{}
+	var names []string
+	for _, f := range filtersOf(l) {
+		if f.GetTypedConfig().MessageIs(tcp) {
+			Expect(f.GetTypedConfig().UnmarshalTo(tcp)).To(Succeed())
+			names = append(names, tcp.GetCluster())
+		}
+	}
+	return names
+}
+
+func filtersOf(l *listenerv3.Listener) []*listenerv3.Filter {
+	var filters []*listenerv3.Filter
+	for _, chain := range append(l.GetFilterChains(), l.GetDefaultFilterChain()) {
+		filters = append(filters, chain.GetFilters()...)
+	}
+	return filters
+}
+
+// expectNodeConsistent checks that a sidecar's or proxyless server's own
+// listeners resolve, through its own routes, to the sidecar clusters.
+func expectNodeConsistent(own xdsresources.NodeResources, res xdsresources.Resources) {
+	for name, l := range own.Listeners {
+		Expect(l.ValidateAll()).To(Succeed(), name)
+		expectNetworkRBACLoadable(l)
+		for _, rds := range routeConfigsOf(l) {
+			Expect(own.Routes).To(HaveKey(rds), "listener %s names a route configuration that exists", name)
+			for _, c := range clustersOf(own.Routes[rds]) {
+				Expect(res.SidecarClusters).To(HaveKey(c), "route configuration %s names cluster %s", rds, c)
+			}
+		}
+		for _, c := range tcpClustersOf(l) {
+			Expect(res.SidecarClusters).To(HaveKey(c), "listener %s proxies TCP to cluster %s", name, c)
+		}
+	}
 }
 
 func clustersOf(rc *routev3.RouteConfiguration) []string {
@@ -71,4 +120,40 @@ func clustersOf(rc *routev3.RouteConfiguration) []string {
 		}
 	}
 	return names
+}
+
+// expectNetworkRBACLoadable checks what Envoy checks when it loads a
+// network RBAC filter and ValidateAll does not: no header or path
+// condition (Envoy refuses the listener for one).
+func expectNetworkRBACLoadable(l *listenerv3.Listener) {
+	rbac := &rbacnetworkv3.RBAC{}
+	for _, f := range filtersOf(l) {
+		if !f.GetTypedConfig().MessageIs(rbac) {
+			continue
+		}
+		Expect(f.GetTypedConfig().UnmarshalTo(rbac)).To(Succeed())
+		for name, p := range rbac.GetRules().GetPolicies() {
+			for _, perm := range p.GetPermissions() {
+				Expect(httpOnlyPermission(perm)).To(BeFalse(), "listener %s network RBAC policy %s", l.GetName(), name)
+			}
+		}
+	}
+}
+
+func httpOnlyPermission(p *rbacv3.Permission) bool {
+	if p.GetHeader() != nil || p.GetUrlPath() != nil {
+		return true
+	}
+	var nested []*rbacv3.Permission
+	nested = append(nested, p.GetAndRules().GetRules()...)
+	nested = append(nested, p.GetOrRules().GetRules()...)
+	if p.GetNotRule() != nil {
+		nested = append(nested, p.GetNotRule())
+	}
+	for _, n := range nested {
+		if httpOnlyPermission(n) {
+			return true
+		}
+	}
+	return false
 }

@@ -38,7 +38,7 @@ var _ = Describe("ConfigDump", func() {
 			xdsresources.ClassGateway: {len(res.GatewayListeners), 1, len(res.GatewayClusters), len(res.GatewayEndpoints)},
 			xdsresources.ClassMesh:    {len(res.MeshListeners), 1, len(res.MeshClusters), len(res.MeshEndpoints)},
 		} {
-			dump, err := xdsresources.ConfigDump(res, class, map[string]string{"Listener": "v1"})
+			dump, err := xdsresources.ConfigDump(res, class, xdsresources.NodeResources{}, map[string]string{"Listener": "v1"})
 			Expect(err).NotTo(HaveOccurred())
 			Expect(dump.ValidateAll()).To(Succeed())
 			Expect(dump.GetConfigs()).To(HaveLen(4))

@@ -71,9 +71,59 @@ func render(res xdsresources.Resources) []byte {
 	renderSection(&out, "routes", res.Routes)
 	renderSection(&out, "gateway_clusters", res.GatewayClusters)
 	renderSection(&out, "mesh_clusters", res.MeshClusters)
+	renderSection(&out, "sidecar_clusters", res.SidecarClusters)
 	renderSection(&out, "gateway_endpoints", res.GatewayEndpoints)
 	renderSection(&out, "mesh_endpoints", res.MeshEndpoints)
+	renderSection(&out, "sidecar_endpoints", res.SidecarEndpoints)
 	return out.Bytes()
+}
+
+// goldenNodes names the proxies whose own resources a case renders:
+// testdata/in/<case>.nodes.yaml.
+type goldenNodes struct {
+	Sidecars         []string `json:"sidecars"`
+	ProxylessServers []struct {
+		Node     string `json:"node"`
+		Listener string `json:"listener"`
+	} `json:"proxyless_servers"`
+}
+
+func loadNodes(input string) goldenNodes {
+	var nodes goldenNodes
+	data, err := os.ReadFile(strings.TrimSuffix(input, ".yaml") + ".nodes.yaml")
+	if os.IsNotExist(err) {
+		return nodes
+	}
+	Expect(err).NotTo(HaveOccurred())
+	Expect(yaml.UnmarshalStrict(data, &nodes)).To(Succeed())
+	return nodes
+}
+
+// renderNodes writes each named proxy's own resources, or why it gets none,
+// and checks that what it would follow resolves.
+func renderNodes(out *bytes.Buffer, res xdsresources.Resources, nodes goldenNodes) {
+	write := func(title string, own xdsresources.NodeResources, err error) {
+		if err != nil {
+			y, _ := yaml.Marshal(map[string]string{title: "refused: " + err.Error()})
+			out.Write(y)
+			return
+		}
+		renderSection(out, title+" listeners", own.Listeners)
+		renderSection(out, title+" routes", own.Routes)
+		expectNodeConsistent(own, res)
+	}
+	for _, id := range nodes.Sidecars {
+		node, err := xdsresources.ParseNodeID(id)
+		Expect(err).NotTo(HaveOccurred())
+		own, err := res.Sidecar(node)
+		write("sidecar "+id, own, err)
+	}
+	for _, s := range nodes.ProxylessServers {
+		node, err := xdsresources.ParseNodeID(s.Node)
+		Expect(err).NotTo(HaveOccurred())
+		own, err := res.ProxylessServer(node, s.Listener)
+		write("proxyless server "+s.Node+" "+s.Listener, own, err)
+	}
 }
 
 var _ = Describe("Translate (golden files)", func() {
@@ -82,13 +132,15 @@ var _ = Describe("Translate (golden files)", func() {
 		panic(err)
 	}
 	for _, input := range inputs {
-		if strings.HasSuffix(input, ".options.yaml") {
+		if strings.HasSuffix(input, ".options.yaml") || strings.HasSuffix(input, ".nodes.yaml") {
 			continue
 		}
 		It("translates "+filepath.Base(input), func() {
 			res, errs := xdsresources.Translate(loadIR(input), loadOptions(input))
 			Expect(errs).To(BeEmpty())
-			Expect(golden.Compare(golden.OutputFor(input, ".yaml"), render(res))).To(Succeed())
+			out := bytes.NewBuffer(render(res))
+			renderNodes(out, res, loadNodes(input))
+			Expect(golden.Compare(golden.OutputFor(input, ".yaml"), out.Bytes())).To(Succeed())
 			expectConsistent(res)
 		})
 	}

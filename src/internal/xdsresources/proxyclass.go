@@ -15,9 +15,12 @@ type Class string
 const (
 	// ClassGateway is an ingress gateway Envoy (`router~...`).
 	ClassGateway Class = "gateway"
-	// ClassMesh is a proxyless gRPC client (`sidecar~...` with node metadata
+	// ClassMesh is a proxyless gRPC app (`sidecar~...` with node metadata
 	// GENERATOR=grpc).
 	ClassMesh Class = "mesh"
+	// ClassSidecar is the Envoy Diego runs in an app container
+	// (`sidecar~<container IP>~<instance GUID>~x`, no metadata).
+	ClassSidecar Class = "sidecar"
 )
 
 // Node is a parsed Istio node ID, `<type>~<ip>~<id>~<domain>`.
@@ -61,5 +64,5 @@ func ClassOf(node *corev3.Node) (Class, error) {
 	if node.GetMetadata().GetFields()["GENERATOR"].GetStringValue() == "grpc" {
 		return ClassMesh, nil
 	}
-	return "", fmt.Errorf("node %q: Envoy sidecars are not served yet; only gateways (router~) and proxyless gRPC clients (metadata GENERATOR=grpc)", node.GetId())
+	return ClassSidecar, nil
 }

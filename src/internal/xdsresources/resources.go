@@ -24,8 +24,14 @@ type Resources struct {
 	Routes           map[string]*routev3.RouteConfiguration
 	GatewayClusters  map[string]*clusterv3.Cluster
 	MeshClusters     map[string]*clusterv3.Cluster
+	SidecarClusters  map[string]*clusterv3.Cluster
 	GatewayEndpoints map[string]*endpointv3.ClusterLoadAssignment
 	MeshEndpoints    map[string]*endpointv3.ClusterLoadAssignment
+	SidecarEndpoints map[string]*endpointv3.ClusterLoadAssignment
+
+	// sidecars builds each container sidecar's and proxyless server's own
+	// listeners and routes (Sidecar, ProxylessServer).
+	sidecars *sidecarSet
 }
 
 // Options tune what gateways get. The zero value gives the defaults.
@@ -49,6 +55,8 @@ type Options struct {
 	AccessLogPath string `json:"access_log_path,omitempty"`
 	// Tracing turns on tracing when its collector cluster is set.
 	Tracing Tracing `json:"tracing,omitzero"`
+	// Mesh tunes what container sidecars and proxyless gRPC apps get.
+	Mesh MeshOptions `json:"mesh,omitzero"`
 }
 
 // Tracing sends spans to a collector the gateway's bootstrap defines as a
@@ -93,6 +101,7 @@ func (o Options) WithDefaults() Options {
 	if o.Tracing.CollectorCluster != "" && o.Tracing.SamplingPercent == 0 {
 		o.Tracing.SamplingPercent = DefaultTracingSampling
 	}
+	o.Mesh = o.Mesh.withDefaults()
 	return o
 }
 
@@ -112,9 +121,17 @@ func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
 		Routes:           map[string]*routev3.RouteConfiguration{},
 		GatewayClusters:  map[string]*clusterv3.Cluster{},
 		MeshClusters:     map[string]*clusterv3.Cluster{},
+		SidecarClusters:  map[string]*clusterv3.Cluster{},
 		GatewayEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 		MeshEndpoints:    map[string]*endpointv3.ClusterLoadAssignment{},
+		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 	}
+	errs := res.addGateways(ir, opts)
+	errs = append(errs, res.addMesh(ir, opts)...)
+	return res, append(errs, res.addSidecars(ir, opts)...)
+}
+
+func (res *Resources) addGateways(ir envoyir.IR, opts Options) []error {
 	var errs []error
 	for _, l := range ir.GatewayListeners {
 		listener, err := gatewayListener(l, opts)
@@ -123,6 +140,21 @@ func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
 			errs = addValid(res.Routes, gatewayRouteConfiguration(s, l.Port, opts), errs)
 		}
 	}
+	for _, c := range ir.Clusters {
+		gateway, err := gatewayCluster(c, opts)
+		errs = addBuilt(res.GatewayClusters, gateway, err, errs)
+	}
+	for _, la := range ir.LoadAssignments {
+		errs = addValid(res.GatewayEndpoints, gatewayLoadAssignment(la), errs)
+	}
+	return errs
+}
+
+// addMesh builds what proxyless gRPC clients get: an API listener and route
+// configuration per host and port, and every cluster, in mutual TLS to
+// internal routes when the mesh requires it.
+func (res *Resources) addMesh(ir envoyir.IR, opts Options) []error {
+	var errs []error
 	for _, h := range ir.MeshHosts {
 		listeners, err := meshListeners(h)
 		if err != nil {
@@ -135,17 +167,19 @@ func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
 			errs = addValid(res.Routes, rc, errs)
 		}
 	}
+	internal := sidecarClusterNames(ir)
 	for _, c := range ir.Clusters {
-		gateway, err := gatewayCluster(c, opts)
-		errs = addBuilt(res.GatewayClusters, gateway, err, errs)
-		mesh, err := meshCluster(c, opts)
+		build := meshCluster
+		if opts.Mesh.MTLS && internal[c.Name] {
+			build = meshMTLSCluster
+		}
+		mesh, err := build(c, opts)
 		errs = addBuilt(res.MeshClusters, mesh, err, errs)
 	}
 	for _, la := range ir.LoadAssignments {
-		errs = addValid(res.GatewayEndpoints, gatewayLoadAssignment(la), errs)
 		errs = addValid(res.MeshEndpoints, meshLoadAssignment(la), errs)
 	}
-	return res, errs
+	return errs
 }
 
 // addBuilt is addValid for a resource whose construction could fail.

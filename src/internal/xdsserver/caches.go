@@ -21,8 +21,10 @@ type caches struct {
 	routes           *cachev3.LinearCache
 	gatewayClusters  *cachev3.LinearCache
 	meshClusters     *cachev3.LinearCache
+	sidecarClusters  *cachev3.LinearCache
 	gatewayEndpoints *cachev3.LinearCache
 	meshEndpoints    *cachev3.LinearCache
+	sidecarEndpoints *cachev3.LinearCache
 }
 
 func newCaches(versionPrefix string, logger log.Logger) caches {
@@ -35,31 +37,38 @@ func newCaches(versionPrefix string, logger log.Logger) caches {
 		routes:           linear(resourcev3.RouteType),
 		gatewayClusters:  linear(resourcev3.ClusterType),
 		meshClusters:     linear(resourcev3.ClusterType),
+		sidecarClusters:  linear(resourcev3.ClusterType),
 		gatewayEndpoints: linear(resourcev3.EndpointType),
 		meshEndpoints:    linear(resourcev3.EndpointType),
+		sidecarEndpoints: linear(resourcev3.EndpointType),
 	}
 }
 
-// classKey names a per-class cache.
+// classKey names the cache a class's requests of a type go to.
 func classKey(typeURL string, class xdsresources.Class) string {
 	return typeURL + "/" + string(class)
 }
 
-// classTypes are the types whose cache depends on the proxy's class.
-var classTypes = map[string]bool{
-	resourcev3.ListenerType: true, resourcev3.ClusterType: true, resourcev3.EndpointType: true,
-}
-
-func (c caches) byKey() map[string]cachev3.Cache {
-	gateway, mesh := xdsresources.ClassGateway, xdsresources.ClassMesh
+// byKey routes every class's requests: gateways read shared caches; a
+// proxyless gRPC app reads shared caches through a filter that hides other
+// servers' listeners and inbound routes; a container sidecar reads its
+// listeners and route configurations from its own caches and the sidecar
+// clusters and endpoints every sidecar shares.
+func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string]cachev3.Cache {
+	gateway, mesh, sidecar := xdsresources.ClassGateway, xdsresources.ClassMesh, xdsresources.ClassSidecar
 	return map[string]cachev3.Cache{
 		classKey(resourcev3.ListenerType, gateway): c.gatewayListeners,
-		classKey(resourcev3.ListenerType, mesh):    c.meshListeners,
+		classKey(resourcev3.ListenerType, mesh):    filtered{inner: c.meshListeners, allowed: servers.allows},
+		classKey(resourcev3.ListenerType, sidecar): perNode{nodes: nodes, typeURL: resourcev3.ListenerType},
+		classKey(resourcev3.RouteType, gateway):    c.routes,
+		classKey(resourcev3.RouteType, mesh):       filtered{inner: c.routes, allowed: servers.allows},
+		classKey(resourcev3.RouteType, sidecar):    perNode{nodes: nodes, typeURL: resourcev3.RouteType},
 		classKey(resourcev3.ClusterType, gateway):  c.gatewayClusters,
 		classKey(resourcev3.ClusterType, mesh):     c.meshClusters,
+		classKey(resourcev3.ClusterType, sidecar):  c.sidecarClusters,
 		classKey(resourcev3.EndpointType, gateway): c.gatewayEndpoints,
 		classKey(resourcev3.EndpointType, mesh):    c.meshEndpoints,
-		resourcev3.RouteType:                       c.routes,
+		classKey(resourcev3.EndpointType, sidecar): c.sidecarEndpoints,
 	}
 }
 
@@ -89,13 +98,16 @@ func diff[T proto.Message](name string, cache *cachev3.LinearCache, have, want m
 }
 
 // changes lists the per-cache changes from have to want, in make-before-
-// break order: what proxies use last comes last.
+// break order: what proxies use last comes last. (Each sidecar's own
+// listeners and routes change between the shared upserts and removals.)
 func (c caches) changes(have, want xdsresources.Resources) []change {
 	return []change{
 		diff("gateway-endpoints", c.gatewayEndpoints, have.GatewayEndpoints, want.GatewayEndpoints),
 		diff("mesh-endpoints", c.meshEndpoints, have.MeshEndpoints, want.MeshEndpoints),
+		diff("sidecar-endpoints", c.sidecarEndpoints, have.SidecarEndpoints, want.SidecarEndpoints),
 		diff("gateway-clusters", c.gatewayClusters, have.GatewayClusters, want.GatewayClusters),
 		diff("mesh-clusters", c.meshClusters, have.MeshClusters, want.MeshClusters),
+		diff("sidecar-clusters", c.sidecarClusters, have.SidecarClusters, want.SidecarClusters),
 		diff("routes", c.routes, have.Routes, want.Routes),
 		diff("gateway-listeners", c.gatewayListeners, have.GatewayListeners, want.GatewayListeners),
 		diff("mesh-listeners", c.meshListeners, have.MeshListeners, want.MeshListeners),
@@ -104,6 +116,13 @@ func (c caches) changes(have, want xdsresources.Resources) []change {
 
 // apply sends upserts in order, then deletes in reverse order.
 func apply(changes []change) error {
+	if err := upsert(changes); err != nil {
+		return err
+	}
+	return remove(changes)
+}
+
+func upsert(changes []change) error {
 	for _, c := range changes {
 		if len(c.upserts) == 0 {
 			continue
@@ -112,6 +131,10 @@ func apply(changes []change) error {
 			return fmt.Errorf("updating %s: %w", c.name, err)
 		}
 	}
+	return nil
+}
+
+func remove(changes []change) error {
 	for i := len(changes) - 1; i >= 0; i-- {
 		c := changes[i]
 		if len(c.deletes) == 0 {

@@ -11,8 +11,9 @@ type metrics struct {
 	connected *prometheus.GaugeVec
 	pushes    *prometheus.CounterVec
 	nacks     *prometheus.CounterVec
-	rejected  prometheus.Counter
+	rejected  *prometheus.CounterVec
 	resources *prometheus.GaugeVec
+	sidecars  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,20 +28,23 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		nacks: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "cfmesh_pilot_xds_nacks_total", Help: "xDS responses proxies rejected, by type URL.",
 		}, []string{"type"}),
-		rejected: f.NewCounter(prometheus.CounterOpts{
-			Name: "cfmesh_pilot_xds_rejected_proxies_total", Help: "Streams refused because the proxy's node could not be classified.",
-		}),
+		rejected: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_xds_rejected_proxies_total", Help: "Streams refused, by reason: unclassified node, address-mismatch (node IP is not the peer's), unknown-workload, too-many-streams.",
+		}, []string{"reason"}),
 		resources: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "cfmesh_pilot_xds_resources", Help: "Resources served, by cache.",
+			Name: "cfmesh_pilot_xds_resources", Help: "Resources served, by cache (sidecar-own: every container sidecar's own listeners and routes together).",
 		}, []string{"cache"}),
+		sidecars: f.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_pilot_xds_sidecar_nodes", Help: "Container sidecars with their own caches (connected and identified).",
+		}),
 	}
 }
 
 func (m *metrics) observeResources(r xdsresources.Resources) {
 	for cache, n := range map[string]int{
 		"gateway-listeners": len(r.GatewayListeners), "mesh-listeners": len(r.MeshListeners), "routes": len(r.Routes),
-		"gateway-clusters": len(r.GatewayClusters), "mesh-clusters": len(r.MeshClusters),
-		"gateway-endpoints": len(r.GatewayEndpoints), "mesh-endpoints": len(r.MeshEndpoints),
+		"gateway-clusters": len(r.GatewayClusters), "mesh-clusters": len(r.MeshClusters), "sidecar-clusters": len(r.SidecarClusters),
+		"gateway-endpoints": len(r.GatewayEndpoints), "mesh-endpoints": len(r.MeshEndpoints), "sidecar-endpoints": len(r.SidecarEndpoints),
 	} {
 		m.resources.WithLabelValues(cache).Set(float64(n))
 	}

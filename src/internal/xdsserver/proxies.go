@@ -39,28 +39,28 @@ type TypeStatus struct {
 // proxies tracks every open stream.
 type proxies struct {
 	mu      sync.Mutex
-	streams map[int64]*ProxyStatus
+	streams map[streamKey]*ProxyStatus
 }
 
 func newProxies() *proxies {
-	return &proxies{streams: map[int64]*ProxyStatus{}}
+	return &proxies{streams: map[streamKey]*ProxyStatus{}}
 }
 
-func (p *proxies) known(id int64) bool {
+func (p *proxies) known(id streamKey) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, ok := p.streams[id]
 	return ok
 }
 
-func (p *proxies) add(id int64, node string, class xdsresources.Class, delta bool) {
+func (p *proxies) add(id streamKey, node string, class xdsresources.Class, delta bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.streams[id] = &ProxyStatus{Stream: id, Node: node, Class: class, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
+	p.streams[id] = &ProxyStatus{Stream: id.id, Node: node, Class: class, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
 }
 
 // remove forgets a stream and returns its class.
-func (p *proxies) remove(id int64) (xdsresources.Class, bool) {
+func (p *proxies) remove(id streamKey) (xdsresources.Class, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.streams[id]
@@ -72,7 +72,7 @@ func (p *proxies) remove(id int64) (xdsresources.Class, bool) {
 }
 
 // sent records a response: version (SotW) or nonce as what was sent.
-func (p *proxies) sent(id int64, typeURL, version, nonce string, resources int) {
+func (p *proxies) sent(id streamKey, typeURL, version, nonce string, resources int) {
 	p.update(id, typeURL, func(t *TypeStatus) {
 		t.Sent, t.SentAt, t.nonce, t.ResourcesSent = version, time.Now(), nonce, resources
 	})
@@ -80,7 +80,7 @@ func (p *proxies) sent(id int64, typeURL, version, nonce string, resources int) 
 
 // answered records a request that answers a response: an ACK of what was
 // sent under nonce, or a NACK with its error.
-func (p *proxies) answered(id int64, typeURL, nonce, errorDetail string) {
+func (p *proxies) answered(id streamKey, typeURL, nonce, errorDetail string) {
 	p.update(id, typeURL, func(t *TypeStatus) {
 		if nonce == "" || nonce != t.nonce {
 			return
@@ -94,7 +94,7 @@ func (p *proxies) answered(id int64, typeURL, nonce, errorDetail string) {
 	})
 }
 
-func (p *proxies) update(id int64, typeURL string, change func(*TypeStatus)) {
+func (p *proxies) update(id streamKey, typeURL string, change func(*TypeStatus)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.streams[id]
@@ -105,6 +105,18 @@ func (p *proxies) update(id int64, typeURL string, change func(*TypeStatus)) {
 	t := s.Types[key]
 	change(&t)
 	s.Types[key] = t
+}
+
+// nodeConnected reports whether any stream of the node is still open.
+func (p *proxies) nodeConnected(node string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.streams {
+		if s.Node == node {
+			return true
+		}
+	}
+	return false
 }
 
 // list returns a copy of every proxy's status, sorted by node then stream.
@@ -149,7 +161,11 @@ func (s *Server) ConfigDump(nodeID string) (*adminv3.ConfigDump, error) {
 		s.mu.Lock()
 		current := s.current
 		s.mu.Unlock()
-		return xdsresources.ConfigDump(current, p.Class, versions)
+		own, _ := s.nodes.ownResources(nodeID)
+		if p.Class == xdsresources.ClassMesh {
+			own = s.servers.ownResources(nodeID)
+		}
+		return xdsresources.ConfigDump(current, p.Class, own, versions)
 	}
 	return nil, fmt.Errorf("no proxy with node id %q is connected to this pilot", nodeID)
 }

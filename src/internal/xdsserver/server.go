@@ -22,17 +22,27 @@ import (
 // cannot be classified fail, which ends their stream.
 const rejectedKey = "rejected"
 
+// DefaultMaxStreamsPerPeer bounds the xDS streams one container address may
+// hold open on the containers listener (its Envoy needs one).
+const DefaultMaxStreamsPerPeer = 4
+
 // Server serves xDS from caches that Update keeps current.
 type Server struct {
 	logger  lager.Logger
 	metrics *metrics
 	caches  caches
 	proxies *proxies
+	streams *streams
+	nodes   *sidecarNodes
+	servers *proxylessServers
 
 	mu      sync.Mutex
 	current xdsresources.Resources
 	ready   chan struct{}
 	once    sync.Once
+
+	adsOnce sync.Once
+	ads     serverv3.Server
 }
 
 // New builds a server with empty caches. versionPrefix distinguishes this
@@ -40,11 +50,16 @@ type Server struct {
 // proxy reconnecting from a peer always gets a full answer.
 func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *Server {
 	logger = logger.Session("xds-server")
+	cacheLog := cacheLogger(logger)
+	c := newCaches(versionPrefix, cacheLog)
 	return &Server{
 		logger:  logger,
 		metrics: newMetrics(reg),
-		caches:  newCaches(versionPrefix, cacheLogger(logger)),
+		caches:  c,
 		proxies: newProxies(),
+		streams: newStreams(DefaultMaxStreamsPerPeer),
+		nodes:   newSidecarNodes(versionPrefix, cacheLog),
+		servers: newProxylessServers(c.meshListeners, c.routes),
 		ready:   make(chan struct{}),
 	}
 }
@@ -54,25 +69,39 @@ func (s *Server) Ready() <-chan struct{} {
 	return s.ready
 }
 
-// Register adds the ADS service to g. Streams opened before the first
-// Update wait for it.
+// Register adds the ADS service to g for proxies connecting through a
+// listener of role. Streams opened before the first Update wait for it.
+// Every listener shares one ADS server, so stream IDs stay unique.
 func (s *Server) Register(ctx context.Context, g *grpc.Server) {
-	gated := &gate{inner: s.mux(), ready: s.ready, logger: s.logger}
-	// Ordered ADS sends clusters and endpoints before the listeners and
-	// routes that use them, as Envoy's ADS expects (issue #526 of
-	// go-control-plane).
-	xds := serverv3.NewServer(ctx, gated, s.callbacks(), sotwv3.WithOrderedADS())
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, xds)
+	s.adsOnce.Do(func() {
+		gated := &gate{inner: s.mux(), ready: s.ready, logger: s.logger}
+		// Ordered ADS sends clusters and endpoints before the listeners and
+		// routes that use them, as Envoy's ADS expects (issue #526 of
+		// go-control-plane).
+		s.ads = serverv3.NewServer(ctx, gated, s.callbacks(), sotwv3.WithOrderedADS())
+	})
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, s.ads)
 }
 
-// Serve registers the ADS service on a new gRPC server and serves lis until
+// Serve serves the control-plane listener lis (every class of proxy) until
 // ctx is done, then stops gracefully so proxies reconnect to a peer (the
 // ADS streams end with ctx, which the server was registered with).
 // Proxies may connect at once; they receive nothing before the first Update.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
-	g := grpc.NewServer(opts...)
+	return s.serve(ctx, lis, RoleControlPlane, opts)
+}
+
+// ServeContainers serves the plaintext cell-local listener Diego's
+// containers reach: container sidecars and proxyless gRPC apps only, each
+// from its own container IP, a few streams per address.
+func (s *Server) ServeContainers(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
+	return s.serve(ctx, lis, RoleContainers, opts)
+}
+
+func (s *Server) serve(ctx context.Context, lis net.Listener, role Role, opts []grpc.ServerOption) error {
+	g := grpc.NewServer(append(opts, withRole(role))...)
 	s.Register(ctx, g)
-	s.logger.Info("serving", lager.Data{"address": lis.Addr().String()})
+	s.logger.Info("serving", lager.Data{"address": lis.Addr().String(), "role": role})
 	return lifecycle.ServeGRPC(ctx, s.logger, g, lis, nil)
 }
 
@@ -80,16 +109,12 @@ func (s *Server) mux() *cachev3.MuxCache {
 	return &cachev3.MuxCache{
 		Classify:      func(r *cachev3.Request) string { return cacheKey(r.GetTypeUrl(), r.GetNode()) },
 		ClassifyDelta: func(r *cachev3.DeltaRequest) string { return cacheKey(r.GetTypeUrl(), r.GetNode()) },
-		Caches:        s.caches.byKey(),
+		Caches:        s.caches.byKey(s.nodes, s.servers),
 	}
 }
 
-// cacheKey picks listener, cluster and endpoint caches by the proxy's class
-// and the route configuration cache by type URL.
+// cacheKey picks the cache for the proxy's class and the request's type.
 func cacheKey(typeURL string, node *corev3.Node) string {
-	if !classTypes[typeURL] {
-		return typeURL
-	}
 	class, err := xdsresources.ClassOf(node)
 	if err != nil {
 		return rejectedKey

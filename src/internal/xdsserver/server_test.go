@@ -12,6 +12,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
@@ -125,13 +127,14 @@ var _ = Describe("Server", func() {
 
 	It("refuses proxies it cannot classify, with the reason", func() {
 		Expect(server.Update(resources(shopIR(80, 20, nil)))).To(Succeed())
-		sidecar := newADSClient(address, "sidecar~10.255.0.1~instance-guid~x", nil)
-		defer sidecar.close()
-		sidecar.request(resourcev3.ListenerType, "", "")
-		_, errs := sidecar.responses()
+		stranger := newADSClient(address, "waypoint~10.255.0.1~instance-guid~x", nil)
+		defer stranger.close()
+		stranger.request(resourcev3.ListenerType, "", "")
+		_, errs := stranger.responses()
 		var err error
 		Eventually(errs, 10*time.Second).Should(Receive(&err))
-		Expect(err).To(MatchError(ContainSubstring("Envoy sidecars are not served yet")))
-		Expect(metricValue(registry, "cfmesh_pilot_xds_rejected_proxies_total", "")).To(BeEquivalentTo(1))
+		Expect(status.Code(err)).To(Equal(codes.InvalidArgument))
+		Expect(err).To(MatchError(ContainSubstring(`type "waypoint" is neither router nor sidecar`)))
+		Expect(metricValue(registry, "cfmesh_pilot_xds_rejected_proxies_total", "unclassified")).To(BeEquivalentTo(1))
 	})
 })

@@ -8,18 +8,30 @@ import (
 
 // Update makes the caches serve res. Resources equal to what is served keep
 // their versions and are not pushed again. The first Update opens the
-// server. On a cache error the previous resources stay the reference, so the
-// next Update retries the whole change.
+// server. Shared additions go out first, then each container sidecar's and
+// proxyless server's own listeners and routes, then shared removals
+// (make-before-break). On a cache error the previous resources stay the
+// reference, so the next Update retries the whole change.
 func (s *Server) Update(res xdsresources.Resources) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	changes := s.caches.changes(s.current, res)
-	if err := apply(changes); err != nil {
+	if err := upsert(changes); err != nil {
+		s.logger.Error("cache-update-failed", err)
+		return err
+	}
+	for _, err := range append(s.nodes.refresh(res), s.servers.refresh(res)...) {
+		s.logger.Info("own-resources-kept", lager.Data{"reason": err.Error()})
+	}
+	if err := remove(changes); err != nil {
 		s.logger.Error("cache-update-failed", err)
 		return err
 	}
 	s.current = res
 	s.metrics.observeResources(res)
+	nodes, own := s.nodes.count()
+	s.metrics.sidecars.Set(float64(nodes))
+	s.metrics.resources.WithLabelValues("sidecar-own").Set(float64(own))
 	data := lager.Data{}
 	for _, c := range changes {
 		if n := len(c.upserts) + len(c.deletes); n > 0 {

@@ -64,7 +64,7 @@ func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.
 	kinds := map[string]mesh.Kind{}
 	for _, k := range cfg.Kinds {
 		info, _ := k.Info()
-		kinds[info.Collection(cfg.Version)] = k
+		kinds[cfg.CollectionOf(info)] = k
 	}
 	return &Client{
 		cfg:      cfg,

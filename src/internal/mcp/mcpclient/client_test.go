@@ -110,7 +110,7 @@ var _ = Describe("Client over State of the World against a scripted ADS server",
 		logger = lagertest.NewTestLogger("test")
 		registry = prometheus.NewRegistry()
 		world = mcptest.World(70, "a.example.com", "b.example.com")
-		rec = startClient(mcpclient.Config{Addresses: []string{srv.Addr}, NodeID: nodeID, Transport: "sotw"}, insecureCreds, logger, registry)
+		rec = startClient(mcpclient.Config{Addresses: []string{srv.Addr}, NodeID: nodeID, Transport: "sotw", Kinds: routingKinds}, insecureCreds, logger, registry)
 	})
 
 	It("subscribes to each kind under its v1 type URL, as an api generator node", func() {

@@ -44,7 +44,7 @@ const (
 )
 
 // DefaultKinds are the collections the pilot translates into Envoy config.
-var DefaultKinds = []mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry}
+var DefaultKinds = []mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry, mesh.KindSidecar, mesh.KindAuthorizationPolicy}
 
 // Config configures a Client. It is rendered as JSON by the pilot job.
 type Config struct {
@@ -56,8 +56,10 @@ type Config struct {
 	NodeID string `json:"node_id,omitempty"`
 	// Kinds are the collections to subscribe to. Default: DefaultKinds.
 	Kinds []mesh.Kind `json:"kinds,omitempty"`
-	// Version is the API version string collections are requested under.
-	// Every kind must be served under it. Default: DefaultVersion.
+	// Version is the API version string collections are requested under;
+	// a kind not served under it (security.istio.io has no v1alpha3) is
+	// requested under its oldest version, as istiod does. Default:
+	// DefaultVersion.
 	Version string `json:"version,omitempty"`
 	// Transport is "delta" or "sotw". Default: DefaultTransport.
 	Transport string `json:"transport,omitempty"`
@@ -119,17 +121,33 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("kinds: at least one kind is required"))
 	}
 	for i, k := range c.Kinds {
-		info, ok := k.Info()
-		switch {
-		case !ok:
+		if _, ok := k.Info(); !ok {
 			errs = append(errs, fmt.Errorf("kinds: unknown kind %q", k))
-		case slices.Contains(c.Kinds[:i], k):
+		} else if slices.Contains(c.Kinds[:i], k) {
 			errs = append(errs, fmt.Errorf("kinds: %s listed twice", k))
-		case !slices.Contains(info.Versions, c.Version):
-			errs = append(errs, fmt.Errorf("version: %s is not served under %q (served: %v)", k, c.Version, info.Versions))
 		}
 	}
+	if !knownVersion(c.Version) {
+		errs = append(errs, fmt.Errorf("version: %q is no version any kind is served under", c.Version))
+	}
 	return errors.Join(append(errs, c.transportProblems()...)...)
+}
+
+// CollectionOf is the collection a kind is requested under.
+func (c Config) CollectionOf(info mesh.KindInfo) string {
+	if slices.Contains(info.Versions, c.Version) {
+		return info.Collection(c.Version)
+	}
+	return info.Collection(info.Versions[0])
+}
+
+func knownVersion(v string) bool {
+	for _, info := range mesh.Kinds() {
+		if slices.Contains(info.Versions, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // transportProblems checks the transport fields; zero values mean "the

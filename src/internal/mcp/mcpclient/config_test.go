@@ -16,7 +16,8 @@ import (
 var _ = Describe("Config", func() {
 	It("defaults to the pilot's kinds under v1 and an Istio-style router node id", func() {
 		cfg := mcpclient.Config{Addresses: []string{"copilot.service.cf.internal:9000"}}.WithDefaults()
-		Expect(cfg.Kinds).To(Equal([]mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry}))
+		Expect(cfg.Kinds).To(Equal([]mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry,
+			mesh.KindSidecar, mesh.KindAuthorizationPolicy}))
 		Expect(cfg.Version).To(Equal("v1"))
 		parts := strings.Split(cfg.NodeID, "~")
 		Expect(parts).To(HaveLen(4))
@@ -82,7 +83,18 @@ var _ = Describe("Config", func() {
 			"keepalive_time: 1s is below gRPC's minimum of 10s"),
 		Entry("negative keepalive timeout", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v1", KeepaliveTimeout: jsonduration.Duration(-time.Second)},
 			"keepalive_timeout: -1s is negative"),
-		Entry("version a kind is not served under", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindPeerAuthentication}, Version: "v1alpha3"},
-			`PeerAuthentication is not served under "v1alpha3"`),
+		Entry("a version nothing is served under", mcpclient.Config{Addresses: []string{"a:1"}, NodeID: "n", Kinds: []mesh.Kind{mesh.KindGateway}, Version: "v2"},
+			`version: "v2" is no version any kind is served under`),
 	)
+})
+
+var _ = Describe("Config.CollectionOf", func() {
+	It("asks for a kind under the configured version, or under its oldest one when it has no such version (as istiod does)", func() {
+		cfg := mcpclient.Config{Version: "v1alpha3"}
+		vs, _ := mesh.KindVirtualService.Info()
+		ap, _ := mesh.KindAuthorizationPolicy.Info()
+		Expect(cfg.CollectionOf(vs)).To(Equal("networking.istio.io/v1alpha3/VirtualService"))
+		Expect(cfg.CollectionOf(ap)).To(Equal("security.istio.io/v1beta1/AuthorizationPolicy"))
+		Expect(mcpclient.Config{Version: "v1"}.CollectionOf(ap)).To(Equal("security.istio.io/v1/AuthorizationPolicy"))
+	})
 })

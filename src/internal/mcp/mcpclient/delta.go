@@ -28,7 +28,7 @@ func (c *Client) runDelta(ctx context.Context, conn *grpc.ClientConn, address st
 	for i, k := range c.cfg.Kinds {
 		info, _ := k.Info()
 		req := &discoveryv3.DeltaDiscoveryRequest{
-			TypeUrl:                 info.Collection(c.cfg.Version),
+			TypeUrl:                 c.cfg.CollectionOf(info),
 			ResourceNamesSubscribe:  []string{"*"},
 			InitialResourceVersions: c.store.Versions(k),
 		}

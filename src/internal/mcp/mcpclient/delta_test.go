@@ -66,7 +66,8 @@ var _ = Describe("Client over Delta against a scripted ADS server", func() {
 		logger = lagertest.NewTestLogger("test")
 		registry = prometheus.NewRegistry()
 		world = mcptest.Foundation(3, 4)
-		rec = startClient(mcpclient.Config{Addresses: []string{srv.Addr}, NodeID: nodeID}, insecureCreds, logger, registry)
+		// The scripted server answers the four routing kinds.
+		rec = startClient(mcpclient.Config{Addresses: []string{srv.Addr}, NodeID: nodeID, Kinds: routingKinds}, insecureCreds, logger, registry)
 	})
 
 	It("subscribes to each kind with a wildcard, declaring nothing, sending the node once", func() {
@@ -111,11 +112,11 @@ var _ = Describe("Client over Delta against a scripted ADS server", func() {
 			moved := mcptest.FoundationServiceEntry(1, 4, 2)
 			respondAndExpectACK(deltaResponse(seV1, "n5", nil, moved))
 			Expect(rec.count()).To(Equal(2))
-			expectSameWorld(rec.last(), mcptest.WithReplaced(world, moved))
+			expectSameKinds(routingKinds, rec.last(), mcptest.WithReplaced(world, moved))
 
 			gone := world.Of(mesh.KindVirtualService)[0].Key()
 			respondAndExpectACK(deltaResponse(vsV1, "n6", []string{gone}))
-			expectSameWorld(rec.last(), mcptest.Without(mcptest.WithReplaced(world, moved), mesh.KindVirtualService, gone))
+			expectSameKinds(routingKinds, rec.last(), mcptest.Without(mcptest.WithReplaced(world, moved), mesh.KindVirtualService, gone))
 			Expect(mcpservertest.MetricValue(registry, "cfmesh_pilot_mcp_resources_received_total",
 				map[string]string{"collection": seV1, "transport": "delta"})).To(Equal(4.0))
 		})
@@ -141,7 +142,7 @@ var _ = Describe("Client over Delta against a scripted ADS server", func() {
 			Expect(nack.ErrorDetail.GetMessage()).To(ContainSubstring(`name "no-namespace"`))
 			Expect(responses(seV1, "nack")).To(Equal(1.0))
 			Expect(rec.count()).To(Equal(2))
-			expectSameWorld(rec.last(), mcptest.WithReplaced(world, good))
+			expectSameKinds(routingKinds, rec.last(), mcptest.WithReplaced(world, good))
 			Expect(logger.LogMessages()).To(ContainElement("test.mcp-client.mcp-nack-sent"))
 		})
 

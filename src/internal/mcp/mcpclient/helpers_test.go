@@ -51,9 +51,17 @@ func objects(cfg mesh.Config, kind mesh.Kind) []string {
 	return out
 }
 
-// expectSameWorld compares the kinds the pilot subscribes to.
+// routingKinds are the kinds scripted servers answer.
+var routingKinds = []mesh.Kind{mesh.KindGateway, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindServiceEntry}
+
+// expectSameWorld compares the kinds the pilot subscribes to by default.
 func expectSameWorld(got, want mesh.Config) {
-	for _, kind := range mcpclient.DefaultKinds {
+	expectSameKinds(mcpclient.DefaultKinds, got, want)
+}
+
+// expectSameKinds compares the given kinds.
+func expectSameKinds(kinds []mesh.Kind, got, want mesh.Config) {
+	for _, kind := range kinds {
 		Expect(objects(got, kind)).To(Equal(objects(want, kind)), "%s", kind)
 	}
 }

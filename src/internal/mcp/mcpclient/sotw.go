@@ -26,8 +26,8 @@ func (c *Client) runSotW(ctx context.Context, conn *grpc.ClientConn, address str
 	}
 	for _, k := range c.cfg.Kinds {
 		info, _ := k.Info()
-		if err := stream.Send(c.sotwRequest(info.Collection(c.cfg.Version), "", "", nil)); err != nil {
-			return false, fmt.Errorf("subscribe to %s at %s: %w", info.Collection(c.cfg.Version), address, err)
+		if err := stream.Send(c.sotwRequest(c.cfg.CollectionOf(info), "", "", nil)); err != nil {
+			return false, fmt.Errorf("subscribe to %s at %s: %w", c.cfg.CollectionOf(info), address, err)
 		}
 	}
 	c.logger.Info("mcp-stream-established", lager.Data{"address": address, "node": c.cfg.NodeID, "collections": len(c.cfg.Kinds)})

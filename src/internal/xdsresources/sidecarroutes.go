@@ -1,0 +1,91 @@
+package xdsresources
+
+import (
+	"fmt"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+)
+
+// sidecarOutboundRoutes gives each port of the hosts sidecars reach its
+// route configuration: one virtual host per host (with and without the
+// port), and a last one passing any other HTTP through to where it was
+// going (traffic to containers outside the mesh keeps working).
+func sidecarOutboundRoutes(hosts []envoyir.VirtualHost) map[uint32]*routev3.RouteConfiguration {
+	out := map[uint32]*routev3.RouteConfiguration{}
+	for _, h := range hosts {
+		if isWildcard(h.Name) {
+			continue
+		}
+		for _, port := range h.ServicePorts {
+			rc := out[port]
+			if rc == nil {
+				rc = &routev3.RouteConfiguration{Name: SidecarOutboundRouteName(port)}
+				out[port] = rc
+			}
+			vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name, fmt.Sprintf("%s:%d", h.Name, port)}}
+			for _, r := range h.Routes {
+				vh.Routes = append(vh.Routes, sidecarRoute(r))
+			}
+			rc.VirtualHosts = append(rc.VirtualHosts, vh)
+		}
+	}
+	for _, rc := range out {
+		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
+			Name:    "allow_any",
+			Domains: []string{"*"},
+			Routes: []*routev3.Route{{
+				Name:   "allow_any",
+				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster}, Timeout: durationpb.New(0)}},
+			}},
+		})
+	}
+	return out
+}
+
+// sidecarRoute applies the route's policy in Envoy's terms; without a
+// timeout of its own a mesh request may take as long as it needs (Istio's
+// default), and a failed connection is retried on another instance.
+func sidecarRoute(r envoyir.Route) *routev3.Route {
+	action := routeAction(r.Clusters)
+	action.Timeout = durationpb.New(r.Policy.Timeout.Std())
+	action.RetryPolicy = gatewayRetryPolicy(r.Policy.Retry)
+	route := baseRoute(r, action)
+	route.TypedPerFilterConfig = perFilterConfig(r.Policy, true)
+	return route
+}
+
+// inboundRoutes are an app's inbound route configuration for one port: one
+// virtual host for every authority, carrying the app's authorization. A
+// sidecar forwards to the app in its container; a proxyless gRPC server
+// handles the call itself (non-forwarding, as gRPC requires).
+func inboundRoutes(in envoyir.InboundApp, port uint32, proxyless bool) (*routev3.RouteConfiguration, error) {
+	override, err := rbacOverride(in.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	route := &routev3.Route{
+		Name:  "inbound",
+		Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+		Action: &routev3.Route_Route{Route: &routev3.RouteAction{
+			ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: InboundClusterName(port)},
+			Timeout:          durationpb.New(0),
+		}},
+	}
+	if proxyless {
+		route.Action = &routev3.Route_NonForwardingAction{NonForwardingAction: &routev3.NonForwardingAction{}}
+	}
+	name := InboundRouteName(port, in.AppGUID)
+	return &routev3.RouteConfiguration{
+		Name: name,
+		VirtualHosts: []*routev3.VirtualHost{{
+			Name:                 name,
+			Domains:              []string{"*"},
+			Routes:               []*routev3.Route{route},
+			TypedPerFilterConfig: override,
+		}},
+	}, nil
+}

@@ -1,0 +1,80 @@
+package xdsresources
+
+import (
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+)
+
+// addSidecars builds what every container sidecar shares (the clusters and
+// endpoints of the hosts in its scope, the passthrough cluster, the
+// inbound clusters) and prepares each one's own listeners and routes.
+func (res *Resources) addSidecars(ir envoyir.IR, opts Options) []error {
+	var errs []error
+	scope := sidecarClusterNames(ir)
+	for _, c := range ir.Clusters {
+		if scope[c.Name] {
+			cluster, err := sidecarCluster(c, opts)
+			errs = addBuilt(res.SidecarClusters, cluster, err, errs)
+		}
+	}
+	for _, la := range ir.LoadAssignments {
+		if scope[la.Cluster] {
+			errs = addValid(res.SidecarEndpoints, meshLoadAssignment(la), errs)
+		}
+	}
+	errs = addValid(res.SidecarClusters, passthroughCluster(opts), errs)
+	set := &sidecarSet{
+		opts: opts, workloads: ir.Workloads, inbound: map[string]envoyir.InboundApp{},
+		outbound: map[string]*listenerv3.Listener{}, outboundRoutes: map[string]*routev3.RouteConfiguration{},
+	}
+	for _, in := range ir.Inbound {
+		set.inbound[in.AppGUID] = in
+		for _, port := range in.Ports {
+			if _, built := res.SidecarClusters[InboundClusterName(port)]; opts.Mesh.MTLS && !built {
+				errs = addValid(res.SidecarClusters, inboundCluster(port, opts), errs)
+			}
+		}
+	}
+	virtualOutbound, err := virtualOutboundListener()
+	errs = addBuilt(set.outbound, virtualOutbound, err, errs)
+	set.virtualOutbound = set.outbound[VirtualOutboundListener]
+	delete(set.outbound, VirtualOutboundListener)
+	for port, rc := range sidecarOutboundRoutes(sidecarHosts(ir)) {
+		errs = addValid(set.outboundRoutes, rc, errs)
+		l, err := sidecarOutboundListener(port, opts)
+		errs = addBuilt(set.outbound, l, err, errs)
+	}
+	res.sidecars = set
+	return errs
+}
+
+// sidecarHosts are the mesh hosts in the sidecars' scope.
+func sidecarHosts(ir envoyir.IR) []envoyir.VirtualHost {
+	inScope := map[string]bool{}
+	for _, name := range ir.SidecarHosts {
+		inScope[name] = true
+	}
+	var hosts []envoyir.VirtualHost
+	for _, h := range ir.MeshHosts {
+		if inScope[h.Name] {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// sidecarClusterNames are the clusters the hosts in the sidecars' scope
+// route to: the internal routes, reached inside the container network.
+func sidecarClusterNames(ir envoyir.IR) map[string]bool {
+	names := map[string]bool{}
+	for _, h := range sidecarHosts(ir) {
+		for _, r := range h.Routes {
+			for _, c := range r.Clusters {
+				names[c.Cluster] = true
+			}
+		}
+	}
+	return names
+}
