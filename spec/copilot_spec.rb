@@ -143,6 +143,14 @@ RSpec.describe 'the copilot job' do
       end
     end
 
+    it 'takes the container network from silk-controller, a property overriding it' do
+      other = CfMesh::Link.from_hash({ 'network' => '10.254.0.0/15' }, instances: [])
+      expect(config(links: links.merge('cf_network' => other))['mesh']['container_network']).to eq('10.254.0.0/15')
+      expect(config(links: links.except('cf_network'))['mesh']['container_network']).to eq('10.255.0.0/16')
+      overridden = deep_merge(properties, 'mesh' => { 'container_network' => '172.16.0.0/12' })
+      expect(config(properties: overridden)['mesh']['container_network']).to eq('172.16.0.0/12')
+    end
+
     describe 'raises naming the property' do
       {
         'a missing MCP certificate off loopback' => [->(p) { without(p, 'mcp.tls.certificate') }, /mcp.tls.certificate: required, because mcp.listen_ip 0.0.0.0 is not loopback/],
@@ -155,6 +163,7 @@ RSpec.describe 'the copilot job' do
         'no UAA client secret' => [->(p) { without(p, 'cloud_controller.client_secret') }, /cloud_controller.client_secret: required/],
         'a page size Cloud Controller refuses' => [->(p) { deep_merge(p, 'cloud_controller' => { 'per_page' => 10_000 }) }, /cloud_controller.per_page: 10000/],
         'half a NATS client certificate' => [->(p) { without(p, 'nats.tls.client_key') }, /nats.tls.client_cert and nats.tls.client_key: set both or neither/],
+        'a container network that is no CIDR' => [->(p) { deep_merge(p, 'mesh' => { 'container_network' => '10.255.0.0' }) }, /mesh.container_network: "10.255.0.0" is not a CIDR/],
         'a port out of range' => [->(p) { deep_merge(p, 'mcp' => { 'port' => 70_000 }) }, /mcp.port: 70000 is not a port/],
         'gateway ports beside a gateway link' => [->(p) { deep_merge(p, 'mesh' => { 'gateway_http_port' => 8080 }) }, /leave unset when the copilot consumes a gateway link/],
       }.each do |name, (mutate, message)|

@@ -81,8 +81,15 @@ module ExampleDeployment
                                                 instances: instances('cf-mesh-gateway', %w[10.0.4.1 10.0.4.2]))
   end
 
+  # What cf-deployment's silk-controller provides.
+  def cf_network_link
+    CfMesh::Link.from_hash({ 'network' => '10.255.0.0/16', 'subnet_prefix_length' => 24 },
+                           instances: instances('diego-api', %w[10.0.5.1]))
+  end
+
   def copilot_links
-    { 'nats-tls' => nats_link, 'cloud_controller' => cloud_controller_link, 'gateway' => gateway_link }
+    { 'nats-tls' => nats_link, 'cloud_controller' => cloud_controller_link, 'gateway' => gateway_link,
+      'cf_network' => cf_network_link }
   end
 
   def control_spec(index = 0)

@@ -74,6 +74,23 @@ RSpec.describe 'the pilot job' do
       expect(config(properties: without(properties, 'gateway.tracing'))['gateway']['tracing']).to eq({})
     end
 
+    it 'serves no containers and no mesh mutual TLS unless asked' do
+      expect(config['containers']).to eq('listen_address' => '')
+      expect(config['mesh']).to include('mtls' => false, 'instance_identity_ca_file' => '',
+                                        'container_config_directory' => '/etc/cf-assets/envoy_config')
+    end
+
+    it "serves the cell's containers with mesh mutual TLS" do
+      cell = deep_merge(properties, 'containers' => { 'listen_address' => '169.254.0.2:15010' },
+                                    'mesh' => { 'mtls' => true, 'instance_identity_ca' => FakePEM.cert('instance identity ca') })
+      expect(config(properties: cell)['containers']).to eq('listen_address' => '169.254.0.2:15010')
+      expect(config(properties: cell)['mesh']).to include('mtls' => true, 'instance_identity_ca_file' => '/var/vcap/jobs/pilot/config/certs/instance_identity_ca.crt')
+      expect(render('config/certs/instance_identity_ca.crt', properties: cell)).to include(FakePEM.cert('instance identity ca'))
+      script = render('bin/pre-start', properties: cell)
+      expect(script).to include('require_free_port 15010 containers.listen_address',
+                                'require_file "$job/config/certs/instance_identity_ca.crt" mesh.instance_identity_ca')
+    end
+
     describe 'raises naming the property' do
       {
         'no client certificate for remote copilots' => [->(p) { without(p, 'copilot.tls') }, /copilot.tls.ca_cert: required, because copilot 10.0.1.10:9009 is not on loopback/],
@@ -89,6 +106,10 @@ RSpec.describe 'the pilot job' do
         'debug APIs off loopback' => [->(p) { p.merge('status' => { 'address' => '0.0.0.0:15014' }) }, /status.address: 0.0.0.0:15014 is not a loopback host:port; the debug APIs stay on loopback/],
         'a metrics address without port' => [->(p) { p.merge('metrics' => { 'address' => '10.0.0.5' }) }, /metrics.address: 10.0.0.5 is not host:port/],
         'an unknown log level' => [->(p) { p.merge('log_level' => 'trace') }, /log_level: "trace" is not one of/],
+        'a containers address that is no ip:port' => [->(p) { p.merge('containers' => { 'listen_address' => 'cell.local:15010' }) }, /containers.listen_address: "cell.local:15010" is not ip:port/],
+        'mesh mutual TLS without the CA' => [->(p) { deep_merge(p, 'mesh' => { 'mtls' => true }) }, /mesh.instance_identity_ca: required with mesh.mtls/],
+        'a CA that is not PEM' => [->(p) { deep_merge(p, 'mesh' => { 'mtls' => true, 'instance_identity_ca' => 'ca' }) }, /mesh.instance_identity_ca: not a PEM certificate/],
+        'a relative access log path' => [->(p) { deep_merge(p, 'mesh' => { 'access_log_path' => 'access.log' }) }, /mesh.access_log_path: "access.log" must be an absolute path/],
       }.each do |name, (mutate, message)|
         it "for #{name}" do
           expect { config(properties: mutate.call(properties)) }.to raise_error(message)

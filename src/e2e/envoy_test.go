@@ -43,7 +43,7 @@ func writeSecret(dir, name string, data []byte, err error) {
 
 // gatewayFixture prepares certificates, SDS files and ports, and returns
 // the settings the control plane needs for them.
-func gatewayFixture() (envoyGateway, gatewaySettings, string) {
+func gatewayFixture() (envoyGateway, planeSettings, string) {
 	dir := GinkgoT().TempDir()
 	ca, err := pki.NewCA("e2e gateway CA")
 	Expect(err).NotTo(HaveOccurred())
@@ -63,7 +63,7 @@ func gatewayFixture() (envoyGateway, gatewaySettings, string) {
 	writeSecret(secrets, xdsresources.DefaultUpstreamCASecret, data, err)
 
 	gw := envoyGateway{http: loopback.FreeAddress(), https: loopback.FreeAddress(), health: loopback.FreeAddress(), ca: ca}
-	settings := gatewaySettings{
+	settings := planeSettings{
 		mesh: copilot.MeshConfig{
 			GatewayHTTPPort: portOf(gw.http), GatewayHTTPSPort: portOf(gw.https),
 			FrontendCertificates: []copilot.FrontendCertificateFile{{Name: "apps-wildcard", CertFile: certFile}},

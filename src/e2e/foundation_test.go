@@ -21,6 +21,7 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/networkpolicy/policypoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/testsupport/loopback"
 )
@@ -49,13 +50,14 @@ func startEmitter(natsURL string) *routeemitter.Emitter {
 // controlPlane holds the in-process copilot and pilot, restartable with
 // the same configuration (as monit restarts a process).
 type controlPlane struct {
-	xdsAddress    string
-	pilotRegistry *prometheus.Registry
-	pilot         *pilot.Pilot
-	copilotConfig copilot.Config
-	pilotConfig   pilot.Config
-	stopCopilot   func()
-	stopPilot     func()
+	xdsAddress        string
+	containersAddress string
+	pilotRegistry     *prometheus.Registry
+	pilot             *pilot.Pilot
+	copilotConfig     copilot.Config
+	pilotConfig       pilot.Config
+	stopCopilot       func()
+	stopPilot         func()
 }
 
 // debug fetches one of a process's debug endpoints from its status server.
@@ -85,15 +87,20 @@ func (cp *controlPlane) runPilot() {
 	cp.stopPilot = loopback.Start(cp.pilot.Run)
 }
 
-// gatewaySettings are what a gateway test adds to the configurations.
-type gatewaySettings struct {
+// planeSettings are what a test adds to the configurations.
+type planeSettings struct {
 	mesh    copilot.MeshConfig
 	gateway pilot.GatewayConfig
+	// networkPolicies reads a policy server; pilotMesh and containers
+	// serve the mesh's containers (issue 5).
+	networkPolicies *policypoller.Config
+	pilotMesh       pilot.MeshConfig
+	containers      bool
 }
 
 // startControlPlane runs a copilot reading ccURL and natsURL and a pilot
 // following it over mutual TLS, as their binaries would with these configs.
-func startControlPlane(ccURL, natsURL string, gw gatewaySettings) *controlPlane {
+func startControlPlane(ccURL, natsURL string, gw planeSettings) *controlPlane {
 	dir := GinkgoT().TempDir()
 	ca, err := pki.NewCA("e2e CA")
 	Expect(err).NotTo(HaveOccurred())
@@ -117,9 +124,10 @@ func startControlPlane(ccURL, natsURL string, gw gatewaySettings) *controlPlane 
 			PruneThreshold:          jsonduration.Duration(5 * time.Second),
 			PruneInterval:           jsonduration.Duration(time.Second),
 		},
-		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
-		Mesh:          gw.mesh,
-		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
+		MCP:             copilot.MCPConfig{ListenAddress: mcpAddress, TLS: serverTLS},
+		Mesh:            gw.mesh,
+		NetworkPolicies: gw.networkPolicies,
+		ProcessConfig:   lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
 	Expect(copilotConfig.Validate()).To(Succeed())
 	cp := &controlPlane{xdsAddress: loopback.FreeAddress(), copilotConfig: copilotConfig}
@@ -133,8 +141,13 @@ func startControlPlane(ccURL, natsURL string, gw gatewaySettings) *controlPlane 
 		CopilotTLS:    clientTLS,
 		XDS:           pilot.XDSConfig{ListenAddress: cp.xdsAddress},
 		Gateway:       gw.gateway,
+		Mesh:          gw.pilotMesh,
 		ProcessConfig: lifecycle.ProcessConfig{Debounce: jsonduration.Duration(50 * time.Millisecond), StatusAddress: loopback.FreeAddress()},
 	}.WithDefaults()
+	if gw.containers {
+		cp.containersAddress = loopback.FreeAddress()
+		pilotConfig.Containers.ListenAddress = cp.containersAddress
+	}
 	Expect(pilotConfig.Validate()).To(Succeed())
 	cp.pilotConfig = pilotConfig
 	cp.runPilot()

@@ -39,7 +39,7 @@ var _ = Describe("A weighted Cloud Foundry route, end to end", Ordered, func() {
 
 	BeforeAll(func() {
 		ctx = bounded()
-		foundation = startShop(gatewaySettings{})
+		foundation = startShop(planeSettings{})
 		var err error
 		conn, err = proxyless.Dial(foundation.plane.xdsAddress, "e2e-client", shopHost)
 		Expect(err).NotTo(HaveOccurred())

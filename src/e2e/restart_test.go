@@ -84,7 +84,7 @@ var _ = Describe("Restarting the control plane under load", Ordered, func() {
 	}
 
 	BeforeAll(func() {
-		foundation = startShop(gatewaySettings{})
+		foundation = startShop(planeSettings{})
 		conn, err := proxyless.Dial(foundation.plane.xdsAddress, "restart-client", shopHost)
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(conn.Close)

@@ -30,7 +30,7 @@ type shop struct {
 	plane        *controlPlane
 }
 
-func startShop(gw gatewaySettings) *shop {
+func startShop(gw planeSettings) *shop {
 	s := &shop{messages: map[string]routeemitter.Message{}}
 	natsURL := loopback.StartNATS()
 	s.cc, s.ccURL = startCloudController()

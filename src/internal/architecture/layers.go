@@ -66,6 +66,7 @@ var Layers = []Layer{
 	{"localfoundation/backend", 0, Harness, false},
 	{"localfoundation/pki", 0, Harness, false},
 	{"localfoundation/proxyless", 0, Harness, false},
+	{"localfoundation/meshapp", 0, Harness, false},
 	{"localfoundation/adsprobe", 0, Harness, false},
 	{"localfoundation/cloudcontroller", 0, Harness, false},
 	{"localfoundation/routeemitter", 0, Harness, false},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"time"
 
@@ -68,6 +69,10 @@ type MeshConfig struct {
 	FrontendCertificates []FrontendCertificateFile `json:"frontend_certificates"`
 	// InternalDomains are mesh-only domains; default ["apps.internal"].
 	InternalDomains []string `json:"internal_domains"`
+	// ContainerNetwork is the container overlay network's CIDR (silk's
+	// `network`); callers from outside it (the ingress gateway, gorouter)
+	// reach apps by route, not by mesh policy. Default 10.255.0.0/16.
+	ContainerNetwork string `json:"container_network"`
 }
 
 // FrontendCertificateFile names a frontend certificate and its PEM file.
@@ -79,11 +84,13 @@ type FrontendCertificateFile struct {
 
 // Defaults.
 const (
-	DefaultMCPAddress      = "127.0.0.1:9009"
-	DefaultStatusAddress   = "127.0.0.1:9014"
-	DefaultRoutesFilePoll  = time.Second
-	DefaultGatewayHTTPPort = 80
-	maxPort                = 65535
+	// DefaultContainerNetwork is silk's default overlay network.
+	DefaultContainerNetwork = "10.255.0.0/16"
+	DefaultMCPAddress       = "127.0.0.1:9009"
+	DefaultStatusAddress    = "127.0.0.1:9014"
+	DefaultRoutesFilePoll   = time.Second
+	DefaultGatewayHTTPPort  = 80
+	maxPort                 = 65535
 )
 
 // Load reads, defaults and validates a configuration file.
@@ -124,6 +131,9 @@ func (c Config) WithDefaults() Config {
 	if c.Mesh.GatewayHTTPSPort == 0 {
 		c.Mesh.GatewayHTTPSPort = meshconfig.DefaultGatewayHTTPSPort
 	}
+	if c.Mesh.ContainerNetwork == "" {
+		c.Mesh.ContainerNetwork = DefaultContainerNetwork
+	}
 	if c.Mesh.InternalDomains == nil {
 		c.Mesh.InternalDomains = append([]string(nil), meshconfig.DefaultInternalDomains...)
 	}
@@ -157,6 +167,9 @@ func (c Config) Validate() error {
 	if err := c.MCP.GRPC.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("mcp.grpc: %w", err))
 	}
+	if _, err := netip.ParsePrefix(c.Mesh.ContainerNetwork); err != nil {
+		errs = append(errs, fmt.Errorf("mesh.container_network: %q is not a CIDR", c.Mesh.ContainerNetwork))
+	}
 	for field, port := range map[string]uint32{"gateway_http_port": c.Mesh.GatewayHTTPPort, "gateway_https_port": c.Mesh.GatewayHTTPSPort} {
 		if port > maxPort {
 			errs = append(errs, fmt.Errorf("mesh.%s: %d is not a port", field, port))
@@ -186,6 +199,7 @@ func (m MeshConfig) compileOptions() (meshconfig.Options, error) {
 		GatewayHTTPPort:  m.GatewayHTTPPort,
 		GatewayHTTPSPort: m.GatewayHTTPSPort,
 		InternalDomains:  m.InternalDomains,
+		ContainerNetwork: m.ContainerNetwork,
 	}
 	for i, f := range m.FrontendCertificates {
 		cert, err := f.read()

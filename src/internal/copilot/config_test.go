@@ -19,6 +19,7 @@ var _ = Describe("Config", func() {
 		Expect(cfg.Mesh.GatewayHTTPPort).To(BeEquivalentTo(80))
 		Expect(cfg.Mesh.GatewayHTTPSPort).To(BeEquivalentTo(443))
 		Expect(cfg.Mesh.InternalDomains).To(Equal([]string{"apps.internal"}))
+		Expect(cfg.Mesh.ContainerNetwork).To(Equal("10.255.0.0/16"))
 		Expect(cfg.Debounce.Std()).To(Equal(100 * time.Millisecond))
 		Expect(cfg.RoutesFile.PollInterval.Std()).To(Equal(time.Second))
 		Expect(cfg.NATS.MinimumRegisterInterval.Std()).To(Equal(20 * time.Second))
@@ -46,6 +47,8 @@ var _ = Describe("Config", func() {
 			"mesh.gateway_http_port: 70000 is not a port"),
 		Entry("a frontend certificate without its file", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mesh": {"frontend_certificates": [{"name": "apps"}]}}`,
 			"mesh.frontend_certificates[0]: name and cert_file are required"),
+		Entry("a container network that is no CIDR", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "mesh": {"container_network": "10.255.0.0"}}`,
+			`mesh.container_network: "10.255.0.0" is not a CIDR`),
 		Entry("a typo in a property", `{"route_file": {"path": "r.yaml"}}`, `unknown field "route_file"`),
 		Entry("a negative debounce", `{"routes_file": {"path": "r.yaml"}, "nats": {"servers": ["nats://127.0.0.1:4222"]}, "debounce": "-1s"}`,
 			"debounce: must not be negative"),

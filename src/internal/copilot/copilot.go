@@ -15,6 +15,7 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
 	"code.cloudfoundry.org/cf-mesh/internal/source"
 	"code.cloudfoundry.org/cf-mesh/internal/source/cloudcontroller/ccpoller"
+	"code.cloudfoundry.org/cf-mesh/internal/source/networkpolicy/policypoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routefile/filewatcher"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/statusserver"
@@ -29,6 +30,8 @@ type Copilot struct {
 	mcp       *mcpserver.Server
 	nats      *natssubscriber.Subscriber
 	routes    lifecycle.Component
+	network   *lifecycle.Component
+	policies  *policyState
 	debouncer *debounce.Debouncer
 	builder   *builder
 
@@ -53,7 +56,8 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 	if err != nil {
 		return nil, err
 	}
-	c.builder = newBuilder(options, newPolicyState(false), c.mcp, logger, registry)
+	c.policies = newPolicyState(cfg.NetworkPolicies != nil)
+	c.builder = newBuilder(options, c.policies, c.mcp, logger, registry)
 	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.debouncer.Notify)
 	if err != nil {
 		return nil, err
@@ -61,6 +65,13 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 	c.routes, err = c.routeSource(logger, registry)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.NetworkPolicies != nil {
+		poller, err := policypoller.New(*cfg.NetworkPolicies, logger, registry, c.onNetworkPolicies)
+		if err != nil {
+			return nil, err
+		}
+		c.network = &lifecycle.Component{Name: "network-policies", Run: poller.Run}
 	}
 	return c, nil
 }
@@ -92,15 +103,21 @@ func (c *Copilot) Run(ctx context.Context) error {
 		return err
 	}
 	c.logger.Info("starting", lager.Data{"mcp": lis.Addr().String()})
-	return lifecycle.Run(ctx, c.logger,
-		lifecycle.Component{Name: "mcp-server", Run: func(ctx context.Context) error {
+	components := []lifecycle.Component{
+		{Name: "mcp-server", Run: func(ctx context.Context) error {
 			return lifecycle.ServeGRPC(ctx, c.logger, server, lis, c.mcp.Shutdown)
 		}},
-		lifecycle.Component{Name: "nats", Run: c.nats.Run},
+		{Name: "nats", Run: c.nats.Run},
 		c.routes,
-		lifecycle.Component{Name: "builder", Run: c.runBuilder},
-		lifecycle.Component{Name: "status-server", Run: status.Run},
-	)
+		{Name: "builder", Run: c.runBuilder},
+		{Name: "status-server", Run: status.Run},
+	}
+	if c.network != nil {
+		// Routes do not wait for policies: until the policy server has
+		// answered, every app admits no mesh caller (fail closed).
+		components = append(components, *c.network)
+	}
+	return lifecycle.Run(ctx, c.logger, components...)
 }
 
 // Published is closed once the copilot has served its first mesh config.
@@ -113,6 +130,12 @@ func (c *Copilot) isReady() bool {
 	default:
 		return false
 	}
+}
+
+// onNetworkPolicies is the policy server's callback.
+func (c *Copilot) onNetworkPolicies(policies source.NetworkPolicies, current bool) {
+	c.policies.update(policies, current)
+	c.debouncer.Notify()
 }
 
 // onDesiredRoutes is the route source's callback.

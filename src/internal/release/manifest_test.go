@@ -13,7 +13,6 @@ import (
 // cf-deployment, in order.
 var combinations = [][]string{
 	{"add-cf-mesh.yml"},
-	{"add-cf-mesh.yml", "enable-app-mtls.yml"},
 	{"add-cf-mesh.yml", "enable-sidecar-proxying.yml"},
 	{"add-cf-mesh.yml", "enable-sidecar-proxying.yml", "enable-app-mtls.yml"},
 }
@@ -111,6 +110,9 @@ var _ = Describe("ops-files applied to cf-deployment", func() {
 					}
 					Expect(undeclaredProperties(spec, asMap(j.job["properties"]))).To(BeEmpty(), "%s/%s", j.group, j.name())
 					for _, p := range requiredProperties[j.name()] {
+						if strings.HasPrefix(p, "xds.tls.") && property(j.job, "xds.listen_ip") == "127.0.0.1" {
+							continue // a cell's pilot serves gateways nothing: its xDS port is on loopback
+						}
 						Expect(property(j.job, p)).NotTo(BeNil(), "%s/%s needs %s", j.group, j.name(), p)
 					}
 				}
@@ -190,19 +192,36 @@ var _ = Describe("ops-files applied to cf-deployment", func() {
 	}
 
 	Describe("enable-sidecar-proxying.yml", func() {
-		It("points container proxies at a cell address containers may reach, without the ingress redirect", func() {
+		It("runs a pilot on every cell, where the containers' proxies reach it, with the outbound redirect only", func() {
 			m := interpolate("add-cf-mesh.yml", "enable-sidecar-proxying.yml")
 			rep := jobIn(m, "diego-cell", "rep")
 			Expect(property(rep, "containers.proxy.enabled")).To(BeTrue())
 			ads := asList(property(rep, "containers.proxy.ads_addresses"))
 			Expect(ads).NotTo(BeEmpty())
 			reachable := asList(property(jobIn(m, "diego-cell", "silk-cni"), "host_tcp_services"))
+			pilot := jobIn(m, "diego-cell", "pilot")
 			for _, address := range ads {
 				Expect(reachable).To(ContainElement(address))
+				Expect(property(pilot, "containers.listen_address")).To(Equal(address), "the cell's pilot serves the address the rep names")
 			}
+			Expect(property(pilot, "xds.listen_ip")).To(Equal("127.0.0.1"))
+			Expect(property(pilot, "mesh.mtls")).To(BeNil())
 			cni := jobIn(m, "diego-cell", "garden-cni")
 			Expect(property(cni, "experimental_enable_proxy_redirect")).To(BeTrue())
+			Expect(property(cni, "experimental_proxy_redirect_cidr")).To(Equal("10.255.0.0/16"), "silk's container network, where internal routes resolve")
 			Expect(property(cni, "experimental_enable_ingress_proxy_redirect")).To(BeNil())
+		})
+	})
+
+	Describe("enable-app-mtls.yml", func() {
+		It("turns on the cells' mesh mutual TLS, trusting the instance identity CA, with the ingress redirect", func() {
+			m := interpolate("add-cf-mesh.yml", "enable-sidecar-proxying.yml", "enable-app-mtls.yml")
+			certs := certificateVariables(m)
+			pilot, rep := jobIn(m, "diego-cell", "pilot"), jobIn(m, "diego-cell", "rep")
+			Expect(property(pilot, "mesh.mtls")).To(BeTrue())
+			identityCA := signedBy(certs, property(rep, "diego.executor.instance_identity_ca_cert"))
+			Expect(caChain(certs, identityCA)).To(ContainElement(signedBy(certs, property(pilot, "mesh.instance_identity_ca"))))
+			Expect(property(jobIn(m, "diego-cell", "garden-cni"), "experimental_enable_ingress_proxy_redirect")).To(BeTrue())
 		})
 	})
 
