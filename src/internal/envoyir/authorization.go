@@ -35,10 +35,11 @@ type AuthorizationSource struct {
 }
 
 // AuthorizationOperation matches a request when every set field matches:
-// one of the hosts (with or without a port), one of the destination ports,
-// one of the paths and none of the not-paths.
+// one of the hosts (with or without a port) and none of the not-hosts, one
+// of the destination ports, one of the paths and none of the not-paths.
 type AuthorizationOperation struct {
 	Hosts    []string    `json:"hosts,omitempty"`
+	NotHosts []string    `json:"not_hosts,omitempty"`
 	Ports    []uint32    `json:"ports,omitempty"`
 	Paths    []PathMatch `json:"paths,omitempty"`
 	NotPaths []PathMatch `json:"not_paths,omitempty"`
@@ -58,6 +59,7 @@ type PathMatch struct {
 func (t *translation) authorizations(resources []mesh.Resource) map[string]*Authorization {
 	out := map[string]*Authorization{}
 	closed := map[string]bool{}
+	gatewayClosed := false
 	for _, r := range resources {
 		ap := r.Spec.(*security.AuthorizationPolicy)
 		apps := t.selectedApps(ap)
@@ -71,9 +73,16 @@ func (t *translation) authorizations(resources []mesh.Resource) map[string]*Auth
 			for _, app := range apps {
 				closed[app] = true
 			}
+			gatewayClosed = gatewayClosed || t.selectsGateways(ap)
 			continue
 		}
 		rules := t.authorizationRules(r, ap.GetRules())
+		if t.selectsGateways(ap) {
+			if t.ir.GatewayAuthorization == nil {
+				t.ir.GatewayAuthorization = &Authorization{}
+			}
+			t.ir.GatewayAuthorization.Rules = append(t.ir.GatewayAuthorization.Rules, rules...)
+		}
 		for _, app := range apps {
 			if out[app] == nil {
 				out[app] = &Authorization{}
@@ -84,7 +93,26 @@ func (t *translation) authorizations(resources []mesh.Resource) map[string]*Auth
 	for app := range closed {
 		out[app] = &Authorization{}
 	}
+	if gatewayClosed {
+		t.ir.GatewayAuthorization = &Authorization{}
+	}
 	return out
+}
+
+// selectsGateways says whether a policy applies to the ingress gateways: it
+// has no selector, or the selector's labels are those a Gateway selects its
+// workloads by.
+func (t *translation) selectsGateways(ap *security.AuthorizationPolicy) bool {
+	selector := ap.GetSelector().GetMatchLabels()
+	if len(selector) == 0 {
+		return len(t.gatewayLabels) > 0
+	}
+	for _, labels := range t.gatewayLabels {
+		if labelsMatch(labels, selector) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectedApps are the apps a policy's selector picks, as Istio selects
@@ -177,10 +205,10 @@ func parseIPBlock(block string) (string, error) {
 }
 
 func authorizationOperation(op *security.Operation) (AuthorizationOperation, error) {
-	if len(op.GetNotHosts())+len(op.GetNotPorts())+len(op.GetMethods())+len(op.GetNotMethods()) > 0 {
-		return AuthorizationOperation{}, fmt.Errorf("only hosts, ports, paths and notPaths are enforced in an operation")
+	if len(op.GetNotPorts())+len(op.GetMethods())+len(op.GetNotMethods()) > 0 {
+		return AuthorizationOperation{}, fmt.Errorf("only hosts, notHosts, ports, paths and notPaths are enforced in an operation")
 	}
-	out := AuthorizationOperation{Hosts: op.GetHosts()}
+	out := AuthorizationOperation{Hosts: op.GetHosts(), NotHosts: op.GetNotHosts()}
 	for _, p := range op.GetPorts() {
 		port, err := strconv.ParseUint(p, 10, 16)
 		if err != nil || port == 0 {

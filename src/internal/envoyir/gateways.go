@@ -25,6 +25,7 @@ type gatewayServer struct {
 
 func (t *translation) indexGateways(resources []mesh.Resource) {
 	for _, r := range resources {
+		t.gatewayLabels = append(t.gatewayLabels, r.Spec.(*networking.Gateway).GetSelector())
 		ports := map[uint32]*gatewayPort{}
 		for _, server := range r.Spec.(*networking.Gateway).GetServers() {
 			t.addServer(r, ports, server)
@@ -71,8 +72,9 @@ func (t *translation) serverTLS(r mesh.Resource, server *networking.Server) (*Se
 		return nil, true
 	case "HTTPS":
 		tls := server.GetTls()
-		if tls.GetMode() != networking.ServerTLSSettings_SIMPLE || tls.GetCredentialName() == "" {
-			t.fail(r, "server %q: only HTTPS with tls mode SIMPLE and a credentialName is served", port.GetName())
+		mode := tls.GetMode()
+		if (mode != networking.ServerTLSSettings_SIMPLE && mode != networking.ServerTLSSettings_MUTUAL) || tls.GetCredentialName() == "" {
+			t.fail(r, "server %q: only HTTPS with tls mode SIMPLE or MUTUAL and a credentialName is served", port.GetName())
 			return nil, false
 		}
 		var names []string
@@ -80,7 +82,7 @@ func (t *translation) serverTLS(r mesh.Resource, server *networking.Server) (*Se
 			names = append(names, hostPart(h))
 		}
 		sort.Strings(names)
-		return &ServerTLS{SecretName: tls.GetCredentialName(), ServerNames: names}, true
+		return &ServerTLS{SecretName: tls.GetCredentialName(), ServerNames: names, RequireClientCertificate: mode == networking.ServerTLSSettings_MUTUAL}, true
 	}
 	t.fail(r, "server %q: protocol %q is not served; only HTTP and HTTPS", port.GetName(), port.GetProtocol())
 	return nil, false

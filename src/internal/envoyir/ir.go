@@ -25,6 +25,9 @@ type IR struct {
 	Inbound []InboundApp `json:"inbound,omitempty"`
 	// Workloads identify the instance behind a connecting sidecar.
 	Workloads Workloads `json:"workloads,omitzero"`
+	// GatewayAuthorization is who may call what through the ingress
+	// gateways; nil when no policy selects them.
+	GatewayAuthorization *Authorization `json:"gateway_authorization,omitempty"`
 }
 
 // GatewayListener is one gateway port: plain HTTP with one server, or
@@ -52,6 +55,9 @@ type ServerTLS struct {
 	// SecretName names the key pair (the Gateway's credentialName); the
 	// gateway reads it from a file (SDS), the pilot never sees it.
 	SecretName string `json:"secret_name"`
+	// RequireClientCertificate asks callers for their instance identity
+	// (tls mode MUTUAL), verified against the instance identity CA.
+	RequireClientCertificate bool `json:"require_client_certificate,omitempty"`
 	// ServerNames are the SNI names (exact or `*.domain`) it answers.
 	ServerNames []string `json:"server_names"`
 }

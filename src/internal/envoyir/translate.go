@@ -29,6 +29,8 @@ type translation struct {
 	clusters  map[clusterRef]bool
 	appPorts  map[string]map[uint32]bool     // by app
 	appLabels map[string][]map[string]string // endpoint labels, by app
+	// gatewayLabels are the Gateways' workload selectors.
+	gatewayLabels []map[string]string
 	errs      []error
 }
 

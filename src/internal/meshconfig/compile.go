@@ -78,17 +78,25 @@ func (o Options) internal(host string) bool {
 // compiles.
 func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 	opts = opts.withDefaults()
-	gateway, err := ingressGateway(opts)
+	enforcing := enforcingHosts(table, opts)
+	mutual, errs := mutualServers(opts, enforcing)
+	gateway, err := ingressGateway(opts, mutual)
 	if err != nil {
 		return mesh.Config{}, []error{err}
 	}
 	resources := []mesh.Resource{gateway}
+	gatewayPolicy, err := gatewayRoutePolicies(table, enforcing)
+	if err != nil {
+		return mesh.Config{}, append(errs, err)
+	}
+	if gatewayPolicy != nil {
+		resources = append(resources, *gatewayPolicy)
+	}
 	sidecar, err := sidecarScope(opts)
 	if err != nil {
 		return mesh.Config{}, []error{err}
 	}
 	resources = append(resources, sidecar)
-	var errs []error
 	for _, group := range groupByHost(table.Routes) {
 		objects, problems, err := hostObjects(group, group[0].Internal || opts.internal(group[0].Host))
 		errs = append(errs, problems...)
@@ -109,10 +117,12 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 }
 
 // ingressGateway serves HTTP for every host and HTTPS for the hosts of each
-// frontend certificate; the pilot finds the certificate by credentialName.
-func ingressGateway(opts Options) (mesh.Resource, error) {
+// frontend certificate (the pilot finds the certificate by
+// credentialName), and mutual TLS for the hosts that enforce route
+// policies.
+func ingressGateway(opts Options, mutual []*networking.Server) (mesh.Resource, error) {
 	spec := &networking.Gateway{
-		Selector: map[string]string{"istio": "ingressgateway"},
+		Selector: gatewaySelector(),
 		Servers: []*networking.Server{{
 			Port:  &networking.Port{Number: opts.GatewayHTTPPort, Name: "http", Protocol: "HTTP"},
 			Hosts: []string{"*"},
@@ -129,6 +139,7 @@ func ingressGateway(opts Options) (mesh.Resource, error) {
 			},
 		})
 	}
+	spec.Servers = append(spec.Servers, mutual...)
 	return mesh.NewResource(mesh.KindGateway, mesh.Namespace, IngressGatewayName, spec, nil, nil)
 }
 

@@ -71,11 +71,21 @@ func gatewayFilterChain(s envoyir.GatewayServer, statPrefix string, opts Options
 	if s.TLS == nil {
 		return chain, nil
 	}
-	downstream, err := toAny(&tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
+	context := &tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
 		TlsParams:                      &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2},
 		TlsCertificateSdsSecretConfigs: []*tlsv3.SdsSecretConfig{fileSecret(s.TLS.SecretName, opts)},
 		AlpnProtocols:                  []string{"h2", "http/1.1"},
-	}})
+	}}
+	if s.TLS.RequireClientCertificate {
+		// Callers present their instance identity (RFC-0055 mTLS domains),
+		// verified against the instance identity CA the gateway also uses
+		// to verify container proxies.
+		context.RequireClientCertificate = boolValue(true)
+		context.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContextSdsSecretConfig{
+			ValidationContextSdsSecretConfig: fileSecret(opts.UpstreamCASecret, opts),
+		}
+	}
+	downstream, err := toAny(context)
 	if err != nil {
 		return nil, err
 	}
@@ -90,13 +100,20 @@ func gatewayFilterChain(s envoyir.GatewayServer, statPrefix string, opts Options
 // gatewayConnectionManager is the edge's HTTP connection manager: Envoy
 // adds x-forwarded-for and x-forwarded-proto as gorouter does, generates an
 // x-request-id, passes trace headers through, upgrades websockets, logs
-// every request and, when configured, traces.
+// every request and, when configured, traces. It replaces any
+// x-forwarded-client-cert a client sends with the identity it presented
+// (gorouter's sanitize_set), and enforces route policies where a policy
+// selects the gateways.
 func gatewayConnectionManager(routeName, statPrefix string, opts Options) *hcmv3.HttpConnectionManager {
 	return &hcmv3.HttpConnectionManager{
-		StatPrefix:        statPrefix,
-		CodecType:         hcmv3.HttpConnectionManager_AUTO,
-		RouteSpecifier:    rds(routeName),
-		HttpFilters:       []*hcmv3.HttpFilter{faultFilter, localRateLimitFilter, routerFilter},
+		StatPrefix:               statPrefix,
+		CodecType:                hcmv3.HttpConnectionManager_AUTO,
+		RouteSpecifier:           rds(routeName),
+		HttpFilters:              []*hcmv3.HttpFilter{rbacFilter, faultFilter, localRateLimitFilter, routerFilter},
+		ForwardClientCertDetails: hcmv3.HttpConnectionManager_SANITIZE_SET,
+		SetCurrentClientCertDetails: &hcmv3.HttpConnectionManager_SetCurrentClientCertDetails{
+			Subject: boolValue(true), Uri: true, Dns: true,
+		},
 		StripPortMode:     &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
 		UseRemoteAddress:  boolValue(true),
 		GenerateRequestId: boolValue(true),

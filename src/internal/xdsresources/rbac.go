@@ -45,7 +45,7 @@ func connectionRBACRules(a *envoyir.Authorization) *rbacv3.RBAC {
 		}
 		var ops []envoyir.AuthorizationOperation
 		for _, op := range rule.To {
-			if len(op.Hosts)+len(op.Paths)+len(op.NotPaths) == 0 {
+			if len(op.Hosts)+len(op.NotHosts)+len(op.Paths)+len(op.NotPaths) == 0 {
 				ops = append(ops, op)
 			}
 		}
@@ -89,6 +89,9 @@ func permissionOf(ops []envoyir.AuthorizationOperation) *rbacv3.Permission {
 		var all []*rbacv3.Permission
 		if len(op.Hosts) > 0 {
 			all = append(all, orPermissions(op.Hosts, hostPermission))
+		}
+		if len(op.NotHosts) > 0 {
+			all = append(all, &rbacv3.Permission{Rule: &rbacv3.Permission_NotRule{NotRule: orPermissions(op.NotHosts, hostPermission)}})
 		}
 		if len(op.Ports) > 0 {
 			all = append(all, orPermissions(op.Ports, func(p uint32) *rbacv3.Permission {

@@ -137,7 +137,8 @@ func (res *Resources) addGateways(ir envoyir.IR, opts Options) []error {
 		listener, err := gatewayListener(l, opts)
 		errs = addBuilt(res.GatewayListeners, listener, err, errs)
 		for _, s := range l.Servers {
-			errs = addValid(res.Routes, gatewayRouteConfiguration(s, l.Port, opts), errs)
+			rc, err := gatewayRouteConfiguration(s, l.Port, ir.GatewayAuthorization, opts)
+			errs = addBuilt(res.Routes, rc, err, errs)
 		}
 	}
 	for _, c := range ir.Clusters {

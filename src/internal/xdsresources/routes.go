@@ -15,16 +15,23 @@ import (
 // gatewayRouteConfiguration holds one virtual host per route host of a
 // gateway server. A request for a host no route serves matches no virtual
 // host, and Envoy answers 404, as gorouter does for an unknown route.
-func gatewayRouteConfiguration(s envoyir.GatewayServer, port uint32, opts Options) *routev3.RouteConfiguration {
+//
+// When a policy selects the gateways (route policies, RFC-0055), every
+// virtual host enforces it, per request, through the RBAC filter.
+func gatewayRouteConfiguration(s envoyir.GatewayServer, port uint32, authz *envoyir.Authorization, opts Options) (*routev3.RouteConfiguration, error) {
+	override, err := rbacOverride(authz)
+	if err != nil {
+		return nil, err
+	}
 	rc := &routev3.RouteConfiguration{Name: s.RouteName, ValidateClusters: wrapperspb.Bool(false)}
 	for _, h := range s.VirtualHosts {
-		vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name}}
+		vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name}, TypedPerFilterConfig: override}
 		for _, r := range h.Routes {
 			vh.Routes = append(vh.Routes, gatewayRoute(r, opts))
 		}
 		rc.VirtualHosts = append(rc.VirtualHosts, vh)
 	}
-	return rc
+	return rc, nil
 }
 
 // meshRouteConfigurations gives each of a host's service ports its own route
