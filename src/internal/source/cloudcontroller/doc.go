@@ -25,19 +25,22 @@
 //     go-cfclient's resource.Domain does not decode.
 //   - Route policies (RFC-0055, `/v3/route_policies`): a route on a domain
 //     that enforces them gets EnforceRoutePolicies and the callers its
-//     policies admit (source.ParseCaller of each policy's `source`).
-//
-// A domain's `route_policies_scope` (any, org, space: the operator's
-// boundary on callers, relative to the destination) is read and kept in
-// DomainPolicy, but source.DesiredRoute has no field for it yet.
+//     policies admit (source.ParseCaller of each policy's `source`), with
+//     the domain's `route_policies_scope` (any, org, space: the operator's
+//     boundary on callers) folded in against the route's own space and
+//     organization, so downstream sees only plain principals (scope.go,
+//     ADR 8). View.UnknownCallers names the apps and spaces a refresh must
+//     read for the scope to place new callers.
 //
 // Bad input never poisons the result (design.md §8): a route whose domain is
 // unknown, whose destination has no app, or whose weights break Cloud
 // Controller's rules (all-or-none, each 1..100, summing to 100) is dropped and
 // reported as one *RouteError; every other route still flows. TCP routes are
 // skipped silently: the mesh routes HTTP only. A route policy whose source
-// does not parse is dropped and reported as one *RoutePolicyError: its route
-// admits fewer callers (fail closed). An audit event that cannot be used is
+// does not parse, or whose caller the scope cannot place because the view
+// does not know the app, space or route space it needs, is dropped and
+// reported as one *RoutePolicyError: its route admits fewer callers (fail
+// closed). A caller outside the scope is dropped silently. An audit event that cannot be used is
 // reported as an *EventError.
 //
 // Concurrency: Translate, PlanRefresh and DecodeRoutePage hold no state and

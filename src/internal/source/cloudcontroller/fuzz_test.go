@@ -57,6 +57,7 @@ func FuzzDecodeRoutePage(f *testing.F) {
 		v.Apply(cloudcontroller.Delta{Routes: page.Routes, Domains: page.Domains, DomainPolicies: page.DomainPolicies,
 			PolicyRouteGUIDs: []string{"r"}, RoutePolicies: policies})
 		_, _ = v.Unknown(page.Routes, nil)
+		_, _ = v.UnknownCallers(policies, nil)
 		_, _ = v.Translate()
 	})
 }

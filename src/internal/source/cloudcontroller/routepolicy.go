@@ -22,10 +22,12 @@ type DomainPolicy struct {
 	// Enforce is true when routes on the domain admit only the callers
 	// their route policies name, and nobody without one.
 	Enforce bool
-	// Scope is the operator's boundary around callers, evaluated before any
-	// route policy: `any`, `org` (the caller must be in the destination's
-	// organization) or `space` (in the destination's space). Empty when
-	// Enforce is false.
+	// Scope is the operator's boundary around callers, which a caller must
+	// pass as well as match a route policy: `any`, `org` (the caller must
+	// be in the destination's organization) or `space` (in the
+	// destination's space). Translate folds it into each route's callers.
+	// Empty when Enforce is false; an enforcing domain with another value
+	// admits nobody (fail closed).
 	Scope string
 }
 
@@ -79,19 +81,27 @@ func indexDomainPolicies(policies []DomainPolicy) map[string]DomainPolicy {
 	return byDomain
 }
 
-// callers parses a route's policies into the callers they admit, sorted by
-// kind, then GUID, without duplicates; a policy whose source does not parse
-// is left out and reported.
-func callers(routeGUID string, policies []*resource.RoutePolicy) ([]source.Caller, []error) {
+// callers parses a route's policies and folds the domain's scope into
+// them: the callers the route admits, sorted by kind, then GUID, without
+// duplicates. A policy whose source does not parse, or whose caller the
+// scope cannot place because the view lacks what that needs, is left out
+// and reported.
+func (t translator) callers(route source.DesiredRoute, scope string, policies []*resource.RoutePolicy) ([]source.Caller, []error) {
 	var out []source.Caller
 	var errs []error
 	for _, p := range policies {
 		c, err := source.ParseCaller(p.Source)
+		admitted := false
+		if err == nil {
+			c, admitted, err = t.scope.applyScopeToBackends(scope, route, c)
+		}
 		if err != nil {
-			errs = append(errs, &RoutePolicyError{PolicyGUID: p.GUID, RouteGUID: routeGUID, Source: p.Source, Reason: err.Error()})
+			errs = append(errs, &RoutePolicyError{PolicyGUID: p.GUID, RouteGUID: route.GUID, Source: p.Source, Reason: err.Error()})
 			continue
 		}
-		out = append(out, c)
+		if admitted {
+			out = append(out, c)
+		}
 	}
 	slices.SortFunc(out, func(a, b source.Caller) int {
 		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.GUID, b.GUID))

@@ -26,8 +26,9 @@ func routePolicy(guid, routeGUID, src string) *resource.RoutePolicy {
 }
 
 // identity is a domain that enforces route policies (RFC-0055's
-// apps.identity).
-var identity = cloudcontroller.DomainPolicy{DomainGUID: "dom-identity", Enforce: true, Scope: cloudcontroller.ScopeOrganization}
+// apps.identity), with scope any: callers stand as their policies name them
+// (scope_test.go covers the other scopes).
+var identity = cloudcontroller.DomainPolicy{DomainGUID: "dom-identity", Enforce: true, Scope: cloudcontroller.ScopeAny}
 
 var policyDomains = append([]*resource.Domain{domain("dom-identity", "apps.identity", false)}, domains...)
 

@@ -78,23 +78,29 @@ type Foundation struct {
 //     route itself).
 //   - DomainPolicies and RoutePolicies: a route on a domain that enforces
 //     route policies gets EnforceRoutePolicies and, in RoutePolicies, the
-//     callers its policies name. A policy whose source does not parse is
-//     left out and reported as one *RoutePolicyError, so its route admits
-//     fewer callers (fail closed); the route itself still flows. Routes on
-//     other domains carry no callers, whatever policies name them.
+//     callers its policies admit within the domain's route_policies_scope,
+//     taken around the route's own space and organization (scope.go): under
+//     `org` or `space` Apps and Spaces say where callers are, and a caller
+//     outside the scope is left out. A policy whose source does not parse,
+//     or whose caller the scope cannot place because an app, space or the
+//     route's space or organization is not listed, is left out and reported
+//     as one *RoutePolicyError, so its route admits fewer callers (fail
+//     closed); the route itself still flows. Routes on other domains carry
+//     no callers, whatever policies name them.
 //
 // Routes come out sorted by Host, then Path (then GUID, for a stable order).
 // A route that cannot be translated is left out and reported as one
 // *RouteError; the error slice is nil when every route and route policy
-// translated. A route
-// GUID listed twice (Cloud Controller's offset pagination can repeat a route
-// when routes are created while a client pages) is translated once.
+// translated. A route GUID listed twice (Cloud Controller's offset
+// pagination can repeat a route when routes are created while a client
+// pages) is translated once.
 func Translate(f Foundation) (source.DesiredRoutes, []error) {
 	t := translator{
 		domains:        indexDomains(f.Domains),
 		processes:      indexProcesses(f.Processes),
 		appStates:      indexApps(f.Apps),
 		orgs:           indexSpaces(f.Spaces),
+		scope:          indexScope(f),
 		domainPolicies: indexDomainPolicies(f.DomainPolicies),
 		routePolicies:  indexRoutePolicies(f.RoutePolicies),
 	}
@@ -131,18 +137,21 @@ type translator struct {
 	processes      map[processKey]*resource.Process
 	appStates      map[string]string // app GUID → state
 	orgs           map[string]string // space GUID → organization GUID
+	scope          scopeIndex
 	domainPolicies map[string]DomainPolicy
 	routePolicies  map[string][]*resource.RoutePolicy // route GUID → its policies
 }
 
 // admit gives a route on a domain that enforces route policies the callers
-// its policies admit, and reports the policies it had to drop.
+// its policies admit within the domain's scope, and reports the policies it
+// had to drop.
 func (t translator) admit(route *source.DesiredRoute, domainGUID string) []error {
-	if !t.domainPolicies[domainGUID].Enforce {
+	domain := t.domainPolicies[domainGUID]
+	if !domain.Enforce {
 		return nil
 	}
 	route.EnforceRoutePolicies = true
-	callers, errs := callers(route.GUID, t.routePolicies[route.GUID])
+	callers, errs := t.callers(*route, domain.Scope, t.routePolicies[route.GUID])
 	if len(callers) > 0 {
 		route.RoutePolicies = callers
 	}

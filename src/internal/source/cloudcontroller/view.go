@@ -264,6 +264,42 @@ func (v *View) Unknown(routes []*resource.Route, apps []*resource.App) (appGUIDs
 	return sortedUnique(appGUIDs), sortedUnique(spaceGUIDs)
 }
 
+// UnknownCallers returns what route policies' callers and apps refer to
+// that neither the view nor apps hold: the apps `cf:app:` sources name, and
+// the spaces `cf:space:` sources and apps name, sorted and unique. A
+// domain's `org` or `space` scope can place a caller only when it knows the
+// caller's app and space (Translate drops and reports the others), so a
+// targeted refresh that read route policies or apps should read these too:
+// then a policy naming an app or space created since the last full sync,
+// or an app started in a new space, takes effect by events. Sources that do
+// not parse are skipped.
+func (v *View) UnknownCallers(policies []*resource.RoutePolicy, apps []*resource.App) (appGUIDs, spaceGUIDs []string) {
+	fetched := make(map[string]bool, len(apps))
+	for _, a := range apps {
+		if a == nil {
+			continue
+		}
+		fetched[a.GUID] = true
+		if s := spaceOfApp(a); s != "" && v.spaces[s] == nil {
+			spaceGUIDs = append(spaceGUIDs, s)
+		}
+	}
+	for _, p := range policies {
+		if p == nil {
+			continue
+		}
+		c, err := source.ParseCaller(p.Source)
+		switch {
+		case err != nil:
+		case c.Kind == source.CallerApp && v.apps[c.GUID] == nil && !fetched[c.GUID]:
+			appGUIDs = append(appGUIDs, c.GUID)
+		case c.Kind == source.CallerSpace && v.spaces[c.GUID] == nil:
+			spaceGUIDs = append(spaceGUIDs, c.GUID)
+		}
+	}
+	return sortedUnique(appGUIDs), sortedUnique(spaceGUIDs)
+}
+
 func sortedUnique(s []string) []string {
 	slices.SortFunc(s, cmp.Compare[string])
 	return slices.Compact(s)

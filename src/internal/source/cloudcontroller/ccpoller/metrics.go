@@ -45,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		rejected:      gauge("cfmesh_copilot_cc_rejected_routes", "Cloud Controller routes dropped as invalid from the copilot's view."),
 		routePolicies: gauge("cfmesh_copilot_cc_route_policies", "Cloud Controller route policies (RFC-0055) the copilot's view holds."),
 		rejectedPolicies: gauge("cfmesh_copilot_cc_rejected_route_policies",
-			"Route policies of enforcing routes dropped because their source does not parse (their routes admit fewer callers)."),
+			"Route policies of enforcing routes dropped because their source does not parse or their domain's scope cannot place their caller (their routes admit fewer callers)."),
 		eventPolls: counterVec("cfmesh_copilot_cc_event_polls_total",
 			"Reads of new Cloud Controller audit events, by result (success or failure).", "result"),
 		events: counterVec("cfmesh_copilot_cc_events_total", "Cloud Controller audit events acted on, each once, by type.", "type"),

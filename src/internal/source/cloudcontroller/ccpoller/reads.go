@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,7 +174,10 @@ func (rd reader) refresh(ctx context.Context, plan cloudcontroller.Refresh, v *c
 		d.RoutePolicies = append(d.RoutePolicies, policies...)
 	}
 	newApps, newSpaces := v.Unknown(d.Routes, nil)
-	d.AppGUIDs = cloudcontroller.Refresh{AppGUIDs: plan.AppGUIDs}.Union(cloudcontroller.Refresh{AppGUIDs: newApps}).AppGUIDs
+	// Callers a route policy names, and the spaces of the apps read here,
+	// decide what a domain's scope admits (ADR 8).
+	callerApps, _ := v.UnknownCallers(d.RoutePolicies, nil)
+	d.AppGUIDs = cloudcontroller.Refresh{AppGUIDs: plan.AppGUIDs}.Union(cloudcontroller.Refresh{AppGUIDs: append(newApps, callerApps...)}).AppGUIDs
 	for _, chunk := range chunks(d.AppGUIDs) {
 		appOpts := client.NewAppListOptions()
 		appOpts.PerPage, appOpts.GUIDs.Values = rd.perPage, chunk
@@ -189,6 +193,8 @@ func (rd reader) refresh(ctx context.Context, plan cloudcontroller.Refresh, v *c
 		}
 		d.Apps, d.Processes = append(d.Apps, apps...), append(d.Processes, processes...)
 	}
+	_, callerSpaces := v.UnknownCallers(d.RoutePolicies, d.Apps)
+	newSpaces = unionGUIDs(newSpaces, callerSpaces)
 	for _, chunk := range chunks(newSpaces) {
 		spaceOpts := client.NewSpaceListOptions()
 		spaceOpts.PerPage, spaceOpts.GUIDs.Values = rd.perPage, chunk
@@ -249,4 +255,11 @@ func chunks(guids []string) [][]string {
 		guids = guids[n:]
 	}
 	return out
+}
+
+// unionGUIDs is a and b without repeats, sorted.
+func unionGUIDs(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
