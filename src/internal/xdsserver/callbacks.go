@@ -73,7 +73,9 @@ func (s *Server) onRequest(r request) error {
 			return err
 		}
 	}
-	s.proxies.answered(r.stream, r.typeURL, r.nonce, r.errDetail)
+	if converged, ok := s.proxies.answered(r.stream, r.typeURL, r.nonce, r.errDetail); ok {
+		s.metrics.convergence.WithLabelValues(r.typeURL).Observe(converged.Seconds())
+	}
 	if r.errDetail != "" {
 		s.metrics.nacks.WithLabelValues(r.typeURL).Inc()
 		// version is the last version the proxy accepted (SotW) or the

@@ -14,6 +14,9 @@ type metrics struct {
 	rejected  *prometheus.CounterVec
 	resources *prometheus.GaugeVec
 	sidecars  prometheus.Gauge
+	// convergence is the time from an Update to a proxy's ACK of what it
+	// pushed, by type.
+	convergence *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -34,6 +37,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		resources: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_xds_resources", Help: "Resources served, by cache (sidecar-own: every container sidecar's own listeners and routes together).",
 		}, []string{"cache"}),
+		convergence: f.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cfmesh_pilot_xds_convergence_seconds",
+			Help:    "Time from the pilot applying a new configuration to a proxy's ACK of the response it caused, by type URL.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}, []string{"type"}),
 		sidecars: f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_xds_sidecar_nodes", Help: "Container sidecars with their own caches (connected and identified).",
 		}),

@@ -35,6 +35,8 @@ func hasLabelValue(m *dto.Metric, v string) bool {
 
 func value(m *dto.Metric) float64 {
 	switch {
+	case m.GetHistogram() != nil:
+		return float64(m.GetHistogram().GetSampleCount())
 	case m.GetGauge() != nil:
 		return m.GetGauge().GetValue()
 	case m.GetCounter() != nil:

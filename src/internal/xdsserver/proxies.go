@@ -16,6 +16,8 @@ import (
 // (istiod's /debug/syncz idea): what it was sent, what it accepted, what it
 // rejected.
 type ProxyStatus struct {
+	// updatedAt is the last Update while the stream was open.
+	updatedAt   time.Time
 	Stream      int64                 `json:"stream"`
 	Node        string                `json:"node"`
 	Class       xdsresources.Class    `json:"class"`
@@ -34,6 +36,10 @@ type TypeStatus struct {
 	Nacks         int       `json:"nacks"`
 	LastError     string    `json:"last_error,omitempty"`
 	nonce         string
+	// pushedFor is the Update the last response carried (zero for a
+	// response to the proxy's own request); seenUpdate is the last Update
+	// a response of this type carried.
+	pushedFor, seenUpdate time.Time
 }
 
 // proxies tracks every open stream.
@@ -71,17 +77,32 @@ func (p *proxies) remove(id streamKey) (xdsresources.Class, bool) {
 	return s.Class, true
 }
 
+// updated notes an Update applied at: the next response of each type to
+// every open stream carries it.
+func (p *proxies) updated(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.streams {
+		s.updatedAt = at
+	}
+}
+
 // sent records a response: version (SotW) or nonce as what was sent.
 func (p *proxies) sent(id streamKey, typeURL, version, nonce string, resources int) {
-	p.update(id, typeURL, func(t *TypeStatus) {
+	p.update(id, typeURL, func(s *ProxyStatus, t *TypeStatus) {
 		t.Sent, t.SentAt, t.nonce, t.ResourcesSent = version, time.Now(), nonce, resources
+		t.pushedFor = time.Time{}
+		if s.updatedAt.After(t.seenUpdate) {
+			t.pushedFor, t.seenUpdate = s.updatedAt, s.updatedAt
+		}
 	})
 }
 
 // answered records a request that answers a response: an ACK of what was
-// sent under nonce, or a NACK with its error.
-func (p *proxies) answered(id streamKey, typeURL, nonce, errorDetail string) {
-	p.update(id, typeURL, func(t *TypeStatus) {
+// sent under nonce, or a NACK with its error. For the ACK of a response
+// an Update pushed, it returns the time from that Update to the ACK.
+func (p *proxies) answered(id streamKey, typeURL, nonce, errorDetail string) (converged time.Duration, ok bool) {
+	p.update(id, typeURL, func(_ *ProxyStatus, t *TypeStatus) {
 		if nonce == "" || nonce != t.nonce {
 			return
 		}
@@ -91,10 +112,15 @@ func (p *proxies) answered(id streamKey, typeURL, nonce, errorDetail string) {
 			return
 		}
 		t.Acked = t.Sent
+		if !t.pushedFor.IsZero() {
+			converged, ok = time.Since(t.pushedFor), true
+			t.pushedFor = time.Time{}
+		}
 	})
+	return converged, ok
 }
 
-func (p *proxies) update(id streamKey, typeURL string, change func(*TypeStatus)) {
+func (p *proxies) update(id streamKey, typeURL string, change func(*ProxyStatus, *TypeStatus)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.streams[id]
@@ -103,7 +129,7 @@ func (p *proxies) update(id streamKey, typeURL string, change func(*TypeStatus))
 	}
 	key := shortType(typeURL)
 	t := s.Types[key]
-	change(&t)
+	change(s, &t)
 	s.Types[key] = t
 }
 

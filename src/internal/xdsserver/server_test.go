@@ -99,6 +99,10 @@ var _ = Describe("Server", func() {
 		}, 20*time.Second).ShouldNot(HaveKey("v1-b"))
 
 		Expect(metricValue(registry, "cfmesh_pilot_xds_connected_proxies", "mesh")).To(BeEquivalentTo(1))
+		Expect(metricValue(registry, "cfmesh_pilot_xds_convergence_seconds", "type.googleapis.com/envoy.config.route.v3.RouteConfiguration")).To(BeNumerically(">=", 1),
+			"the weight change's route configuration was ACKed and timed")
+		Expect(metricValue(registry, "cfmesh_pilot_xds_convergence_seconds", "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment")).To(BeNumerically(">=", 1),
+			"the endpoint change's load assignment was ACKed and timed")
 		Expect(metricValue(registry, "cfmesh_pilot_xds_nacks_total", "")).To(BeZero(), "grpc-go accepted every resource")
 	})
 

@@ -1,6 +1,8 @@
 package xdsserver
 
 import (
+	"time"
+
 	"code.cloudfoundry.org/lager/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
@@ -15,6 +17,8 @@ import (
 func (s *Server) Update(res xdsresources.Resources) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Responses this update causes count toward convergence from now.
+	s.proxies.updated(time.Now())
 	changes := s.caches.changes(s.current, res)
 	if err := upsert(changes); err != nil {
 		s.logger.Error("cache-update-failed", err)
