@@ -129,9 +129,9 @@ var _ = Describe("packages and blobs", func() {
 		Expect(loadPackageSpec("envoy").includes("envoy/envoy-1.36.2-linux-amd64")).To(BeTrue(), "the name scripts/create-release gives Envoy")
 	})
 
-	for _, binary := range []string{"copilot", "pilot"} {
+	for binary, pkg := range map[string]string{"copilot": "copilot", "pilot": "pilot", "meshctl": "pilot"} {
 		It("compiles the "+binary+" from every file it needs, without tests", func() {
-			spec := loadPackageSpec(binary)
+			spec := loadPackageSpec(pkg)
 			Expect(spec.Dependencies).To(ConsistOf(HavePrefix("golang-")))
 			for _, f := range []string{"go.mod", "go.sum", moduleBlob()} {
 				Expect(spec.includes(f)).To(BeTrue(), f)
@@ -159,7 +159,7 @@ var _ = Describe("packages and blobs", func() {
 				rel, err := filepath.Rel(src, pkg.Dir)
 				Expect(err).NotTo(HaveOccurred())
 				for _, f := range append(pkg.GoFiles, pkg.EmbedFiles...) {
-					Expect(spec.includes(filepath.ToSlash(filepath.Join(rel, f)))).To(BeTrue(), "packages/%s/spec leaves out %s/%s", binary, rel, f)
+					Expect(spec.includes(filepath.ToSlash(filepath.Join(rel, f)))).To(BeTrue(), "packages/%s/spec leaves out %s/%s", pkg, rel, f)
 					checked++
 				}
 			}
