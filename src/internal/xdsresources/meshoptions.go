@@ -45,7 +45,17 @@ const (
 	// VirtualOutboundPort is where garden-cni redirects a container's
 	// traffic (its proxy_port, hard-coded).
 	VirtualOutboundPort = 15001
+	// The executor's own listeners take ports from 61001 up (61443 is its
+	// c2c TLS port); a dynamic listener there would take their traffic.
+	executorFirstPort = 61001
+	executorLastPort  = 65534
 )
+
+// reservedInContainer says whether a container port belongs to Diego's
+// executor or to the redirect: cf-mesh adds no listener there.
+func reservedInContainer(port uint32) bool {
+	return port == VirtualOutboundPort || (port >= executorFirstPort && port <= executorLastPort)
+}
 
 func (o MeshOptions) withDefaults() MeshOptions {
 	if o.ContainerConfigDirectory == "" {

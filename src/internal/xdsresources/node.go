@@ -18,6 +18,8 @@ import (
 // NodeResources are what one proxy gets for itself alone: its listeners
 // and the route configurations only it may read (its app's inbound ones).
 type NodeResources struct {
+	// AppGUID is the app of the instance the node was identified as.
+	AppGUID   string
 	Listeners map[string]*listenerv3.Listener
 	Routes    map[string]*routev3.RouteConfiguration
 }
@@ -48,7 +50,9 @@ func (s *sidecarSet) appOf(node Node) (envoyir.InboundApp, error) {
 	if !ok {
 		return envoyir.InboundApp{}, fmt.Errorf("instance %s at %s: %w", node.ID, node.IP, ErrUnknownWorkload)
 	}
-	return s.inbound[app], nil
+	in := s.inbound[app]
+	in.AppGUID = app
+	return in, nil
 }
 
 // Sidecar builds a container sidecar's own resources: the virtual outbound
@@ -64,7 +68,7 @@ func (r Resources) Sidecar(node Node) (NodeResources, error) {
 	if err != nil {
 		return NodeResources{}, err
 	}
-	out := NodeResources{Listeners: map[string]*listenerv3.Listener{VirtualOutboundListener: s.virtualOutbound}, Routes: map[string]*routev3.RouteConfiguration{}}
+	out := NodeResources{AppGUID: in.AppGUID, Listeners: map[string]*listenerv3.Listener{VirtualOutboundListener: s.virtualOutbound}, Routes: map[string]*routev3.RouteConfiguration{}}
 	for name, l := range s.outbound {
 		out.Listeners[name] = l
 	}
@@ -74,6 +78,9 @@ func (r Resources) Sidecar(node Node) (NodeResources, error) {
 	for _, port := range in.Ports {
 		if !s.opts.Mesh.MTLS {
 			break
+		}
+		if reservedInContainer(port) {
+			continue
 		}
 		l, err := sidecarInboundListener(node.IP.String(), in, port, s.opts)
 		if err != nil {
@@ -128,6 +135,7 @@ func (r Resources) ProxylessServer(node Node, listenerName string) (NodeResource
 		return NodeResources{}, err
 	}
 	out := NodeResources{
+		AppGUID:   in.AppGUID,
 		Listeners: map[string]*listenerv3.Listener{l.Name: l},
 		Routes:    map[string]*routev3.RouteConfiguration{rc.Name: rc},
 	}

@@ -1,6 +1,8 @@
 package xdsresources
 
 import (
+	"fmt"
+
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -42,6 +44,10 @@ func (res *Resources) addSidecars(ir envoyir.IR, opts Options) []error {
 	set.virtualOutbound = set.outbound[VirtualOutboundListener]
 	delete(set.outbound, VirtualOutboundListener)
 	for port, rc := range sidecarOutboundRoutes(sidecarHosts(ir)) {
+		if reservedInContainer(port) {
+			errs = append(errs, fmt.Errorf("port %d of a mesh host is Diego's (the executor's proxy ports, or garden-cni's redirect): container sidecars do not route it", port))
+			continue
+		}
 		errs = addValid(set.outboundRoutes, rc, errs)
 		l, err := sidecarOutboundListener(port, opts)
 		errs = addBuilt(set.outbound, l, err, errs)

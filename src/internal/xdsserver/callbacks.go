@@ -100,16 +100,19 @@ func (s *Server) admit(r request) error {
 	if err := admit(st, class, node); err != nil {
 		return s.reject(r, "address-mismatch", err)
 	}
+	var app string
 	if class == xdsresources.ClassSidecar {
 		if err := s.joinSidecar(st, r, node); err != nil {
 			return err
 		}
+		own, _ := s.nodes.ownResources(r.node.GetId())
+		app = own.AppGUID
 		nodes, _ := s.nodes.count()
 		s.metrics.sidecars.Set(float64(nodes))
 	}
-	s.proxies.add(r.stream, r.node.GetId(), class, r.stream.delta)
+	s.proxies.add(r.stream, r.node.GetId(), class, app, r.stream.delta)
 	s.metrics.connected.WithLabelValues(string(class)).Inc()
-	s.logger.Info("proxy-connected", lager.Data{"stream": r.stream.id, "node": r.node.GetId(), "class": class, "delta": r.stream.delta})
+	s.logger.Info("proxy-connected", lager.Data{"stream": r.stream.id, "node": r.node.GetId(), "class": class, "app": app, "delta": r.stream.delta})
 	return nil
 }
 

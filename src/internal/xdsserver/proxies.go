@@ -17,10 +17,12 @@ import (
 // rejected.
 type ProxyStatus struct {
 	// updatedAt is the last Update while the stream was open.
-	updatedAt   time.Time
-	Stream      int64                 `json:"stream"`
-	Node        string                `json:"node"`
-	Class       xdsresources.Class    `json:"class"`
+	updatedAt time.Time
+	Stream    int64              `json:"stream"`
+	Node      string             `json:"node"`
+	Class     xdsresources.Class `json:"class"`
+	// App is the app a container sidecar was identified as.
+	App         string                `json:"app,omitempty"`
 	Delta       bool                  `json:"delta"`
 	ConnectedAt time.Time             `json:"connected_at"`
 	Types       map[string]TypeStatus `json:"types"`
@@ -59,10 +61,10 @@ func (p *proxies) known(id streamKey) bool {
 	return ok
 }
 
-func (p *proxies) add(id streamKey, node string, class xdsresources.Class, delta bool) {
+func (p *proxies) add(id streamKey, node string, class xdsresources.Class, app string, delta bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.streams[id] = &ProxyStatus{Stream: id.id, Node: node, Class: class, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
+	p.streams[id] = &ProxyStatus{Stream: id.id, Node: node, Class: class, App: app, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
 }
 
 // remove forgets a stream and returns its class.

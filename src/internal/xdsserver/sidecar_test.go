@@ -108,6 +108,8 @@ var _ = Describe("Serving container sidecars", func() {
 		Eventually(responses, 10*time.Second).Should(Receive(&resp))
 		Expect(names(resp, &routev3.RouteConfiguration{})).To(ConsistOf("8080", "inbound|8080|"+appOrders))
 		Expect(metricValue(registry, "cfmesh_pilot_xds_sidecar_nodes", "")).To(BeEquivalentTo(1))
+		Expect(server.Proxies()).To(ContainElement(SatisfyAll(
+			HaveField("Node", ordersNode), HaveField("Class", xdsresources.ClassSidecar), HaveField("App", appOrders))))
 	})
 
 	It("refuses a node ID naming another container's IP", func() {
