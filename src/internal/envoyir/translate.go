@@ -31,7 +31,7 @@ type translation struct {
 	appLabels map[string][]map[string]string // endpoint labels, by app
 	// gatewayLabels are the Gateways' workload selectors.
 	gatewayLabels []map[string]string
-	errs      []error
+	errs          []error
 }
 
 // Translate builds the IR from a mesh configuration. It returns every
