@@ -144,10 +144,13 @@ func (c *Copilot) onDesiredRoutes(routes source.DesiredRoutes) {
 	first := c.desired == nil
 	c.desired = &routes
 	c.mu.Unlock()
+	// Notify before announcing the first sync: runBuilder clears what was
+	// announced before its first build, which reads these routes, so a
+	// Notify after it would cause a second, empty build.
+	c.debouncer.Notify()
 	if first {
 		close(c.routesSynced)
 	}
-	c.debouncer.Notify()
 }
 
 // runBuilder waits until both sources have synced, builds once, then
@@ -175,7 +178,7 @@ func (c *Copilot) build() {
 	c.mu.Lock()
 	desired := *c.desired
 	c.mu.Unlock()
-	c.builder.build(desired, c.nats.Endpoints())
+	c.builder.build(desired, c.nats.RoutingEndpoints()) // routing reads no tags
 }
 
 func (c *Copilot) grpcServer() (*grpc.Server, error) {

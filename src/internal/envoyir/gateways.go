@@ -102,7 +102,7 @@ func (t *translation) bindGateway(r mesh.Resource, key string, vhost VirtualHost
 		if !acceptsHost(s.hosts, r.Namespace, vhost.Name) {
 			continue
 		}
-		if containsHost(s.VirtualHosts, vhost.Name) {
+		if t.isBound(s, vhost.Name) {
 			t.fail(r, "host %s is already bound to gateway %s by another VirtualService", vhost.Name, key)
 			continue
 		}

@@ -32,6 +32,8 @@ type translation struct {
 	// gatewayLabels are the Gateways' workload selectors.
 	gatewayLabels []map[string]string
 	errs          []error
+	// bound are the host names bound to the mesh (key nil) or a gateway server.
+	bound map[*gatewayServer]map[string]bool
 }
 
 // Translate builds the IR from a mesh configuration. It returns every
@@ -106,7 +108,7 @@ func (t *translation) addVirtualService(r mesh.Resource) {
 // bind attaches a virtual host to the mesh or to a gateway's servers.
 func (t *translation) bind(r mesh.Resource, gateway string, vhost VirtualHost) {
 	if gateway == meshGateway {
-		if containsHost(t.ir.MeshHosts, vhost.Name) {
+		if t.isBound(nil, vhost.Name) {
 			t.fail(r, "host %s is already bound to the mesh by another VirtualService", vhost.Name)
 			return
 		}
@@ -124,11 +126,21 @@ func sortHosts(hosts []VirtualHost) {
 	sort.Slice(hosts, func(i, j int) bool { return hosts[i].Name < hosts[j].Name })
 }
 
-func containsHost(hosts []VirtualHost, name string) bool {
-	for _, h := range hosts {
-		if h.Name == name {
-			return true
-		}
+// isBound reports whether name is already bound to s (nil: the mesh), and
+// marks it bound: a set, where scanning the bound hosts made binding
+// quadratic in the number of hosts (issue 8).
+func (t *translation) isBound(s *gatewayServer, name string) bool {
+	if t.bound == nil {
+		t.bound = map[*gatewayServer]map[string]bool{}
 	}
+	names := t.bound[s]
+	if names == nil {
+		names = map[string]bool{}
+		t.bound[s] = names
+	}
+	if names[name] {
+		return true
+	}
+	names[name] = true
 	return false
 }

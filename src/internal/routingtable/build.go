@@ -1,7 +1,8 @@
 package routingtable
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,25 +23,55 @@ const (
 
 // Build joins desired routes with live endpoints into a routing table and
 // carries the container-to-container policies along.
+//
+// Endpoints sorted as source.Endpoints promises are not copied: each
+// destination's endpoints are a (capacity-limited) window of the input
+// when the destination owns all of its URI's endpoints, as it almost always
+// does, so the table shares them with the caller, and neither may change
+// them. Unsorted input is sorted in a copy first.
 func Build(desired source.DesiredRoutes, endpoints source.Endpoints, policies Policies) Table {
-	byURI := map[string][]source.Endpoint{}
-	for _, e := range endpoints {
-		byURI[e.URI] = append(byURI[e.URI], e)
-	}
-	claimed := map[string]bool{}
-	routes := make([]Route, 0, len(desired.Routes)+len(byURI))
+	uris, byURI := groupByURI(endpoints)
+	claimed := make(map[string]bool, len(desired.Routes))
+	routes := make([]Route, 0, len(desired.Routes)+len(uris))
 	for _, d := range desired.Routes {
 		uri := d.URI()
 		claimed[uri] = true
 		routes = append(routes, desiredRoute(d, byURI[uri]))
 	}
-	for uri, eps := range byURI {
+	for _, uri := range uris {
 		if !claimed[uri] {
-			routes = append(routes, natsOnlyRoute(uri, eps))
+			routes = append(routes, natsOnlyRoute(uri, byURI[uri]))
 		}
 	}
 	sortRoutes(routes)
 	return Table{Routes: routes, Policies: policies}
+}
+
+// groupByURI returns the URIs in order and each URI's endpoints, in
+// Address, Port, TLSPort order, as windows of the (sorted) input.
+func groupByURI(endpoints source.Endpoints) ([]string, map[string][]source.Endpoint) {
+	if !slices.IsSortedFunc(endpoints, compareEndpoints) {
+		endpoints = slices.Clone(endpoints)
+		slices.SortStableFunc(endpoints, compareEndpoints)
+	}
+	var uris []string
+	byURI := map[string][]source.Endpoint{}
+	for i := 0; i < len(endpoints); {
+		j := i + 1
+		for j < len(endpoints) && endpoints[j].URI == endpoints[i].URI {
+			j++
+		}
+		uris = append(uris, endpoints[i].URI)
+		byURI[endpoints[i].URI] = endpoints[i:j:j]
+		i = j
+	}
+	return uris, byURI
+}
+
+// compareEndpoints is source.Endpoints' order: URI, Address, Port, TLSPort.
+func compareEndpoints(a, b source.Endpoint) int {
+	return cmp.Or(strings.Compare(a.URI, b.URI), strings.Compare(a.Address, b.Address),
+		cmp.Compare(a.Port, b.Port), cmp.Compare(a.TLSPort, b.TLSPort))
 }
 
 func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
@@ -78,15 +109,30 @@ func desiredRoute(d source.DesiredRoute, endpoints []source.Endpoint) Route {
 	return r
 }
 
-// ownedEndpoints returns the endpoints registered by one app process.
+// ownedEndpoints returns the endpoints registered by one app process: the
+// URI's endpoints themselves when they all are.
 func ownedEndpoints(endpoints []source.Endpoint, appGUID, processType string) []source.Endpoint {
-	var owned []source.Endpoint
+	owns := func(e source.Endpoint) bool {
+		return e.AppGUID == appGUID && orDefault(e.ProcessType, DefaultProcessType) == processType
+	}
+	n := 0
 	for _, e := range endpoints {
-		if e.AppGUID == appGUID && orDefault(e.ProcessType, DefaultProcessType) == processType {
+		if owns(e) {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case len(endpoints):
+		return endpoints
+	}
+	owned := make([]source.Endpoint, 0, n)
+	for _, e := range endpoints {
+		if owns(e) {
 			owned = append(owned, e)
 		}
 	}
-	sortEndpoints(owned)
 	return owned
 }
 
@@ -116,7 +162,7 @@ func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
 		sortEndpoints(d.Endpoints)
 		r.Destinations = append(r.Destinations, *d)
 	}
-	sort.Slice(r.Destinations, func(i, j int) bool { return r.Destinations[i].Key < r.Destinations[j].Key })
+	slices.SortFunc(r.Destinations, func(a, b Destination) int { return strings.Compare(a.Key, b.Key) })
 	return r
 }
 
@@ -191,28 +237,13 @@ func orDefault(v, def string) string {
 }
 
 func sortEndpoints(eps []source.Endpoint) {
-	sort.Slice(eps, func(i, j int) bool {
-		if eps[i].Address != eps[j].Address {
-			return eps[i].Address < eps[j].Address
-		}
-		if eps[i].Port != eps[j].Port {
-			return eps[i].Port < eps[j].Port
-		}
-		return eps[i].TLSPort < eps[j].TLSPort
-	})
+	slices.SortFunc(eps, compareEndpoints) // within one URI: Address, Port, TLSPort
 }
 
 // sortRoutes orders by host, then longest path first, so that the first
 // matching prefix of a host is the most specific one.
 func sortRoutes(routes []Route) {
-	sort.Slice(routes, func(i, j int) bool {
-		a, b := routes[i], routes[j]
-		if a.Host != b.Host {
-			return a.Host < b.Host
-		}
-		if len(a.Path) != len(b.Path) {
-			return len(a.Path) > len(b.Path)
-		}
-		return a.Path < b.Path
+	slices.SortStableFunc(routes, func(a, b Route) int {
+		return cmp.Or(strings.Compare(a.Host, b.Host), cmp.Compare(len(b.Path), len(a.Path)), strings.Compare(a.Path, b.Path))
 	})
 }

@@ -103,7 +103,19 @@ var _ = Describe("Servers", func() {
 		Expect(get(metrics, "/metrics")).To(Equal(http.StatusOK))
 		Expect(get(metrics, "/readyz")).To(Equal(http.StatusOK))
 		Expect(get(metrics, "/debug/routes")).To(Equal(http.StatusNotFound))
+		Expect(get(metrics, "/debug/pprof/")).To(Equal(http.StatusNotFound))
 		Expect(get(servers.Status.Address(), "/debug/routes")).To(Equal(http.StatusOK))
+	})
+
+	It("serves Go's profiler on the status server only, beside the debug APIs", func() {
+		servers, cancel, done := start("127.0.0.1:0")
+		defer func() { cancel(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) }()
+		status := servers.Status.Address()
+		Expect(get(status, "/debug/pprof/")).To(Equal(http.StatusOK))
+		Expect(get(status, "/debug/pprof/heap?gc=1")).To(Equal(http.StatusOK))
+		Expect(get(status, "/debug/pprof/goroutine?debug=1")).To(Equal(http.StatusOK))
+		Expect(get(status, "/debug/routes")).To(Equal(http.StatusOK))
+		Expect(get(servers.Metrics.Address(), "/debug/pprof/heap")).To(Equal(http.StatusNotFound))
 	})
 
 	It("serves only the status server without a metrics address", func() {

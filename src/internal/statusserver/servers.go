@@ -19,9 +19,10 @@ type Servers struct {
 // Open listens on statusAddress (every endpoint, debug included) and, when
 // metricsAddress is not empty, on metricsAddress (only /metrics, /healthz
 // and /readyz). Debug APIs show routes, certificates' names and proxy
-// identities, so they never share the scraped listener.
+// identities, so they never share the scraped listener; the status server
+// also serves Go's profiler under /debug/pprof/.
 func Open(statusAddress, metricsAddress string, gatherer prometheus.Gatherer, ready func() bool, logger lager.Logger, debug map[string]http.Handler) (*Servers, error) {
-	status, err := New(statusAddress, gatherer, ready, logger, debug)
+	status, err := New(statusAddress, gatherer, ready, logger, withProfiling(debug))
 	if err != nil {
 		return nil, err
 	}

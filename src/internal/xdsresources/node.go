@@ -75,6 +75,7 @@ func (r Resources) Sidecar(node Node) (NodeResources, error) {
 	for name, rc := range s.outboundRoutes {
 		out.Routes[name] = rc
 	}
+	own := NodeResources{Listeners: map[string]*listenerv3.Listener{}, Routes: map[string]*routev3.RouteConfiguration{}}
 	for _, port := range in.Ports {
 		if !s.opts.Mesh.MTLS {
 			break
@@ -91,8 +92,9 @@ func (r Resources) Sidecar(node Node) (NodeResources, error) {
 			return NodeResources{}, err
 		}
 		out.Listeners[l.Name], out.Routes[rc.Name] = l, rc
+		own.Listeners[l.Name], own.Routes[rc.Name] = l, rc
 	}
-	return out, validateNode(out)
+	return out, validateNode(own) // the shared ones were validated by Translate
 }
 
 // ServerListenerAddress reads the address out of a proxyless gRPC server's

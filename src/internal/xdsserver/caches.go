@@ -2,6 +2,8 @@ package xdsserver
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -25,6 +27,8 @@ type caches struct {
 	gatewayEndpoints *cachev3.LinearCache
 	meshEndpoints    *cachev3.LinearCache
 	sidecarEndpoints *cachev3.LinearCache
+	// memo compares resources for every diff of the server.
+	memo *digestMemo
 }
 
 func newCaches(versionPrefix string, logger log.Logger) caches {
@@ -41,6 +45,7 @@ func newCaches(versionPrefix string, logger log.Logger) caches {
 		gatewayEndpoints: linear(resourcev3.EndpointType),
 		meshEndpoints:    linear(resourcev3.EndpointType),
 		sidecarEndpoints: linear(resourcev3.EndpointType),
+		memo:             newDigestMemo(),
 	}
 }
 
@@ -80,18 +85,22 @@ type change struct {
 	deletes []string
 }
 
-// diff compares the resources a cache holds with the wanted ones, by proto
-// equality, so unchanged resources keep their versions.
-func diff[T proto.Message](name string, cache *cachev3.LinearCache, have, want map[string]T) change {
+// diff compares the resources a cache holds with the wanted ones by
+// content (memo.equal), so unchanged resources keep their versions.
+func diff[T proto.Message](memo *digestMemo, name string, cache *cachev3.LinearCache, have, want map[string]T) change {
 	c := change{name: name, cache: cache, upserts: map[string]types.Resource{}}
 	for key, w := range want {
-		if h, ok := have[key]; !ok || !proto.Equal(h, w) {
+		if h, ok := have[key]; !ok || !memo.equal(h, w) {
 			c.upserts[key] = w
 		}
 	}
-	for key := range have {
-		if _, ok := want[key]; !ok {
+	for key, h := range have {
+		w, ok := want[key]
+		if !ok {
 			c.deletes = append(c.deletes, key)
+		}
+		if !ok || any(w) != any(h) {
+			memo.retire(h) // replaced: forgotten after this Update
 		}
 	}
 	return c
@@ -100,18 +109,51 @@ func diff[T proto.Message](name string, cache *cachev3.LinearCache, have, want m
 // changes lists the per-cache changes from have to want, in make-before-
 // break order: what proxies use last comes last. (Each sidecar's own
 // listeners and routes change between the shared upserts and removals.)
+// The caches are compared concurrently: comparing encodes every resource,
+// the bulk of an Update at scale.
 func (c caches) changes(have, want xdsresources.Resources) []change {
-	return []change{
-		diff("gateway-endpoints", c.gatewayEndpoints, have.GatewayEndpoints, want.GatewayEndpoints),
-		diff("mesh-endpoints", c.meshEndpoints, have.MeshEndpoints, want.MeshEndpoints),
-		diff("sidecar-endpoints", c.sidecarEndpoints, have.SidecarEndpoints, want.SidecarEndpoints),
-		diff("gateway-clusters", c.gatewayClusters, have.GatewayClusters, want.GatewayClusters),
-		diff("mesh-clusters", c.meshClusters, have.MeshClusters, want.MeshClusters),
-		diff("sidecar-clusters", c.sidecarClusters, have.SidecarClusters, want.SidecarClusters),
-		diff("routes", c.routes, have.Routes, want.Routes),
-		diff("gateway-listeners", c.gatewayListeners, have.GatewayListeners, want.GatewayListeners),
-		diff("mesh-listeners", c.meshListeners, have.MeshListeners, want.MeshListeners),
+	h, w := have, want
+	out := make([]change, 9)
+	parallel(
+		func() {
+			out[0] = diff(c.memo, "gateway-endpoints", c.gatewayEndpoints, h.GatewayEndpoints, w.GatewayEndpoints)
+		},
+		func() { out[1] = diff(c.memo, "mesh-endpoints", c.meshEndpoints, h.MeshEndpoints, w.MeshEndpoints) },
+		func() {
+			out[2] = diff(c.memo, "sidecar-endpoints", c.sidecarEndpoints, h.SidecarEndpoints, w.SidecarEndpoints)
+		},
+		func() {
+			out[3] = diff(c.memo, "gateway-clusters", c.gatewayClusters, h.GatewayClusters, w.GatewayClusters)
+		},
+		func() { out[4] = diff(c.memo, "mesh-clusters", c.meshClusters, h.MeshClusters, w.MeshClusters) },
+		func() {
+			out[5] = diff(c.memo, "sidecar-clusters", c.sidecarClusters, h.SidecarClusters, w.SidecarClusters)
+		},
+		func() { out[6] = diff(c.memo, "routes", c.routes, h.Routes, w.Routes) },
+		func() {
+			out[7] = diff(c.memo, "gateway-listeners", c.gatewayListeners, h.GatewayListeners, w.GatewayListeners)
+		},
+		func() { out[8] = diff(c.memo, "mesh-listeners", c.meshListeners, h.MeshListeners, w.MeshListeners) },
+	)
+	return out
+}
+
+// parallel runs fns on up to GOMAXPROCS goroutines and waits for them.
+func parallel(fns ...func()) {
+	next := make(chan func(), len(fns))
+	for _, fn := range fns {
+		next <- fn
 	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(fns)) {
+		wg.Go(func() {
+			for fn := range next {
+				fn()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // apply sends upserts in order, then deletes in reverse order.

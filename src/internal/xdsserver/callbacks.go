@@ -154,8 +154,8 @@ func (s *Server) requestServerListeners(r request) error {
 	node, _ := xdsresources.ParseNodeID(r.node.GetId())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.servers.request(r.node.GetId(), node, r.names, s.current); err != nil {
-		s.logger.Info("server-listener-not-served", lager.Data{"node": r.node.GetId(), "reason": err.Error()})
+	for _, err := range s.servers.request(r.node.GetId(), node, r.names, s.current) {
+		s.logger.Info("server-listener-pending", lager.Data{"node": r.node.GetId(), "reason": err.Error()})
 	}
 	return nil
 }

@@ -58,8 +58,8 @@ func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *
 		caches:  c,
 		proxies: newProxies(),
 		streams: newStreams(DefaultMaxStreamsPerPeer),
-		nodes:   newSidecarNodes(versionPrefix, cacheLog),
-		servers: newProxylessServers(c.meshListeners, c.routes),
+		nodes:   newSidecarNodes(versionPrefix, cacheLog, c.memo),
+		servers: newProxylessServers(c.meshListeners, c.routes, c.memo),
 		ready:   make(chan struct{}),
 	}
 }

@@ -15,11 +15,16 @@ import (
 )
 
 // servedListener is one proxyless gRPC server listener and the nodes that
-// asked for it.
+// asked for it. A pending one was asked for before the mesh config could
+// build it (its workload not registered yet, its port not routed yet): it
+// holds nothing and every Update tries again, so a server that starts
+// before route-emitter registers it is served once the registration
+// arrives, without reconnecting.
 type servedListener struct {
-	node  xdsresources.Node
-	nodes map[string]bool
-	own   xdsresources.NodeResources
+	node    xdsresources.Node
+	nodes   map[string]bool
+	own     xdsresources.NodeResources
+	pending bool
 }
 
 // proxylessServers builds, on request, the listeners proxyless gRPC servers
@@ -30,35 +35,48 @@ type proxylessServers struct {
 	listeners map[string]*servedListener // by listener name
 	listenerC *cachev3.LinearCache
 	routeC    *cachev3.LinearCache
+	memo      *digestMemo
 }
 
-func newProxylessServers(listeners, routes *cachev3.LinearCache) *proxylessServers {
-	return &proxylessServers{listeners: map[string]*servedListener{}, listenerC: listeners, routeC: routes}
+func newProxylessServers(listeners, routes *cachev3.LinearCache, memo *digestMemo) *proxylessServers {
+	return &proxylessServers{listeners: map[string]*servedListener{}, listenerC: listeners, routeC: routes, memo: memo}
 }
 
 // request builds the server listeners among names that the node may have
-// and that are not built yet. A name the node may not have is left to the
-// name filter, which hides it.
-func (p *proxylessServers) request(id string, node xdsresources.Node, names []string, res xdsresources.Resources) error {
+// and that are not built yet; one that cannot be built now is remembered
+// as pending, and the errors say why. A name the node may not have is left
+// to the name filter, which hides it.
+func (p *proxylessServers) request(id string, node xdsresources.Node, names []string, res xdsresources.Resources) []error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var errs []error
 	for _, name := range names {
-		if _, ok := xdsresources.ServerListenerAddress(name); !ok {
-			continue
+		if address, ok := xdsresources.ServerListenerAddress(name); !ok || address.Addr().Unmap() != node.IP.Unmap() {
+			continue // not a server listener, or another node's: hidden
 		}
 		if served, ok := p.listeners[name]; ok {
 			served.nodes[id] = true
 			continue
 		}
-		own, err := res.ProxylessServer(node, name)
-		if err != nil {
-			return err
+		served := &servedListener{node: node, nodes: map[string]bool{id: true}, pending: true}
+		p.listeners[name] = served
+		if err := p.build(name, served, res); err != nil {
+			errs = append(errs, fmt.Errorf("proxyless server listener %s is pending: %w", name, err))
 		}
-		if err := p.serve(nil, own); err != nil {
-			return err
-		}
-		p.listeners[name] = &servedListener{node: node, nodes: map[string]bool{id: true}, own: own}
 	}
+	return errs
+}
+
+// build makes the caches hold what served should have now.
+func (p *proxylessServers) build(name string, served *servedListener, res xdsresources.Resources) error {
+	own, err := res.ProxylessServer(served.node, name)
+	if err == nil {
+		err = p.serve(&served.own, own)
+	}
+	if err != nil {
+		return err
+	}
+	served.own, served.pending = own, false
 	return nil
 }
 
@@ -68,8 +86,8 @@ func (p *proxylessServers) serve(before *xdsresources.NodeResources, own xdsreso
 		have = *before
 	}
 	return apply([]change{
-		diff("proxyless-server-routes", p.routeC, have.Routes, own.Routes),
-		diff("proxyless-server-listeners", p.listenerC, have.Listeners, own.Listeners),
+		diff(p.memo, "proxyless-server-routes", p.routeC, have.Routes, own.Routes),
+		diff(p.memo, "proxyless-server-listeners", p.listenerC, have.Listeners, own.Listeners),
 	})
 }
 
@@ -84,8 +102,8 @@ func (p *proxylessServers) leave(id string) error {
 		}
 		delete(p.listeners, name)
 		if err := apply([]change{
-			diff("proxyless-server-routes", p.routeC, served.own.Routes, nil),
-			diff("proxyless-server-listeners", p.listenerC, served.own.Listeners, nil),
+			diff(p.memo, "proxyless-server-routes", p.routeC, served.own.Routes, nil),
+			diff(p.memo, "proxyless-server-listeners", p.listenerC, served.own.Listeners, nil),
 		}); err != nil {
 			return err
 		}
@@ -94,23 +112,23 @@ func (p *proxylessServers) leave(id string) error {
 }
 
 // refresh rebuilds every server listener from new resources; one whose
-// workload is no longer known keeps what it has.
-func (p *proxylessServers) refresh(res xdsresources.Resources) []error {
+// workload is no longer known keeps what it has, and a pending one stays
+// pending until it can be built. It returns the listeners built for the
+// first time, and the errors of those that keep their configuration.
+func (p *proxylessServers) refresh(res xdsresources.Resources) (built []string, errs []error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var errs []error
 	for name, served := range p.listeners {
-		own, err := res.ProxylessServer(served.node, name)
-		if err == nil {
-			err = p.serve(&served.own, own)
-		}
-		if err != nil {
+		pending := served.pending
+		err := p.build(name, served, res)
+		switch {
+		case err == nil && pending:
+			built = append(built, name)
+		case err != nil && !pending:
 			errs = append(errs, fmt.Errorf("proxyless server listener %s keeps its configuration: %w", name, err))
-			continue
 		}
-		served.own = own
 	}
-	return errs
+	return built, errs
 }
 
 // allows says whether a node may read a mesh resource; an unparsable node

@@ -182,22 +182,49 @@ var _ = Describe("Serving container sidecars", func() {
 
 	Describe("proxyless gRPC servers", func() {
 		grpcApp := map[string]any{"GENERATOR": "grpc"}
-		server := "grpc/server?xds.resource.listening_address=127.0.0.1:8080"
+		serverListener := "grpc/server?xds.resource.listening_address=127.0.0.1:8080"
 
 		It("builds a server's listener on request, hides another address's, refuses a wildcard", func() {
 			app := newADSClient(containers, "sidecar~127.0.0.1~app~cf.internal", grpcApp)
 			defer app.close()
 			responses, _ := app.responses()
-			app.request(resourcev3.ListenerType, "", "", server, "grpc/server?xds.resource.listening_address=127.0.0.2:8080")
+			app.request(resourcev3.ListenerType, "", "", serverListener, "grpc/server?xds.resource.listening_address=127.0.0.2:8080")
 			var resp *discoveryv3.DiscoveryResponse
 			Eventually(responses, 10*time.Second).Should(Receive(&resp))
-			Expect(names(resp, &listenerv3.Listener{})).To(ConsistOf(server))
+			Expect(names(resp, &listenerv3.Listener{})).To(ConsistOf(serverListener))
 
 			app.request(resourcev3.RouteType, "", "", "inbound|8080|"+appOrders, "inbound|8080|"+appOther)
 			Eventually(responses, 10*time.Second).Should(Receive(&resp))
 			Expect(names(resp, &routev3.RouteConfiguration{})).To(ConsistOf("inbound|8080|" + appOrders))
 
 			Expect(refusal("sidecar~127.0.0.1~app-2~cf.internal", grpcApp)).To(MatchError(ContainSubstring("ask for listeners and routes by name")))
+		})
+
+		It("serves a server that asked before its registration reached the pilot once it does, on the same stream", func() {
+			unregistered := meshIR()
+			delete(unregistered.Workloads.ByContainerIP, "127.0.0.1")
+			res, errs := xdsresources.Translate(unregistered, xdsresources.Options{Mesh: xdsresources.MeshOptions{MTLS: true, InstanceIdentityCA: "ca"}})
+			Expect(errs).To(BeEmpty())
+			Expect(server.Update(res)).To(Succeed())
+
+			app := newADSClient(containers, "sidecar~127.0.0.1~app~cf.internal", grpcApp)
+			defer app.close()
+			responses, _ := app.responses()
+			app.request(resourcev3.ListenerType, "", "", serverListener)
+			var served []string
+			ackLatest := func() []string { // the listeners the app holds, each response ACKed
+				select {
+				case resp := <-responses:
+					served = names(resp, &listenerv3.Listener{})
+					app.request(resourcev3.ListenerType, resp.GetVersionInfo(), resp.GetNonce(), serverListener)
+				default:
+				}
+				return served
+			}
+			Consistently(ackLatest, 300*time.Millisecond).Should(BeEmpty(), "nothing while the workload is unknown")
+
+			Expect(server.Update(meshResources())).To(Succeed()) // route-emitter's registration arrives
+			Eventually(ackLatest, 10*time.Second).Should(ConsistOf(serverListener))
 		})
 	})
 })

@@ -27,13 +27,14 @@ type sidecarNode struct {
 type sidecarNodes struct {
 	versionPrefix string
 	logger        log.Logger
+	memo          *digestMemo
 
 	mu    sync.Mutex
 	nodes map[string]*sidecarNode // by node ID
 }
 
-func newSidecarNodes(versionPrefix string, logger log.Logger) *sidecarNodes {
-	return &sidecarNodes{versionPrefix: versionPrefix, logger: logger, nodes: map[string]*sidecarNode{}}
+func newSidecarNodes(versionPrefix string, logger log.Logger, memo *digestMemo) *sidecarNodes {
+	return &sidecarNodes{versionPrefix: versionPrefix, logger: logger, memo: memo, nodes: map[string]*sidecarNode{}}
 }
 
 // join admits a stream of a sidecar: the first builds its caches from what
@@ -53,7 +54,7 @@ func (s *sidecarNodes) join(id string, node xdsresources.Node, res xdsresources.
 		return cachev3.NewLinearCache(typeURL, cachev3.WithVersionPrefix(s.versionPrefix+"-"), cachev3.WithLogger(s.logger))
 	}
 	n := &sidecarNode{node: node, streams: 1, listeners: linear(resourcev3.ListenerType), routes: linear(resourcev3.RouteType)}
-	if err := n.serve(own); err != nil {
+	if err := n.serve(s.memo, own); err != nil {
 		return err
 	}
 	s.nodes[id] = n
@@ -67,20 +68,31 @@ func (s *sidecarNodes) leave(id string) {
 	if n, ok := s.nodes[id]; ok {
 		if n.streams--; n.streams <= 0 {
 			delete(s.nodes, id)
+			n.retire(s.memo)
 		}
 	}
 }
 
 // serve makes the node's caches hold own: route configurations before the
 // listeners that name them, removals in the reverse order.
-func (n *sidecarNode) serve(own xdsresources.NodeResources) error {
-	routes := diff("sidecar-routes", n.routes, n.served.Routes, own.Routes)
-	listeners := diff("sidecar-listeners", n.listeners, n.served.Listeners, own.Listeners)
+func (n *sidecarNode) serve(memo *digestMemo, own xdsresources.NodeResources) error {
+	routes := diff(memo, "sidecar-routes", n.routes, n.served.Routes, own.Routes)
+	listeners := diff(memo, "sidecar-listeners", n.listeners, n.served.Listeners, own.Listeners)
 	if err := apply([]change{routes, listeners}); err != nil {
 		return err
 	}
 	n.served = own
 	return nil
+}
+
+// retire tells the memo the node's own resources are no longer served.
+func (n *sidecarNode) retire(memo *digestMemo) {
+	for _, l := range n.served.Listeners {
+		memo.retire(l)
+	}
+	for _, r := range n.served.Routes {
+		memo.retire(r)
+	}
 }
 
 // refresh rebuilds every connected sidecar's own resources. A sidecar whose
@@ -93,7 +105,7 @@ func (s *sidecarNodes) refresh(res xdsresources.Resources) []error {
 	for id, n := range s.nodes {
 		own, err := res.Sidecar(n.node)
 		if err == nil {
-			err = n.serve(own)
+			err = n.serve(s.memo, own)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("sidecar %s keeps its configuration: %w", id, err))

@@ -17,6 +17,7 @@ import (
 func (s *Server) Update(res xdsresources.Resources) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.caches.memo.sweep() // once every cache and every sidecar has been compared
 	// Responses this update causes count toward convergence from now.
 	s.proxies.updated(time.Now())
 	changes := s.caches.changes(s.current, res)
@@ -24,8 +25,12 @@ func (s *Server) Update(res xdsresources.Resources) error {
 		s.logger.Error("cache-update-failed", err)
 		return err
 	}
-	for _, err := range append(s.nodes.refresh(res), s.servers.refresh(res)...) {
+	built, kept := s.servers.refresh(res)
+	for _, err := range append(s.nodes.refresh(res), kept...) {
 		s.logger.Info("own-resources-kept", lager.Data{"reason": err.Error()})
+	}
+	for _, name := range built {
+		s.logger.Info("server-listener-served", lager.Data{"listener": name})
 	}
 	if err := remove(changes); err != nil {
 		s.logger.Error("cache-update-failed", err)

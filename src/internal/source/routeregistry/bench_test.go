@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"code.cloudfoundry.org/cf-mesh/internal/source"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
 )
 
@@ -208,13 +209,23 @@ func BenchmarkChurn(b *testing.B) {
 	reportRate(b, 2*b.N)
 }
 
-// BenchmarkEndpoints is the copilot reading the table after a change.
+// BenchmarkEndpoints is reading the table with every endpoint's tags.
 func BenchmarkEndpoints(b *testing.B) {
+	benchmarkSnapshot(b, (*routeregistry.Table).Endpoints)
+}
+
+// BenchmarkEndpointsWithoutTags is the copilot reading the table after a
+// change.
+func BenchmarkEndpointsWithoutTags(b *testing.B) {
+	benchmarkSnapshot(b, (*routeregistry.Table).EndpointsWithoutTags)
+}
+
+func benchmarkSnapshot(b *testing.B, snapshot func(*routeregistry.Table) source.Endpoints) {
 	table, _ := loadedTable(foundation{})
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if len(table.Endpoints()) != table.Len() {
+		if len(snapshot(table)) != table.Len() {
 			b.Fatal("wrong number of endpoints")
 		}
 	}

@@ -102,10 +102,10 @@ func (t *Table) newEntry(f *fields, threshold time.Duration, now time.Time) *ent
 }
 
 // endpoint is e as the source.Endpoint consumers see. Its tags map comes
-// from tags, or is its own when tags is nil.
-func (e *entry) endpoint(key endpointKey, tags tagMaps) source.Endpoint {
+// from tags, or is its own when tags is nil; it has none without withTags.
+func (e *entry) endpoint(key endpointKey, tags tagMaps, withTags bool) source.Endpoint {
 	p := e.profile
-	return source.Endpoint{
+	out := source.Endpoint{
 		URI:                 key.uri,
 		Address:             key.address,
 		Port:                uint32(e.port),
@@ -120,7 +120,10 @@ func (e *entry) endpoint(key endpointKey, tags tagMaps) source.Endpoint {
 		AvailabilityZone:    p.availabilityZone,
 		IsolationSegment:    p.isolationSegment,
 		LoadBalancing:       p.loadBalancing,
-		Tags:                tags.of(p, e.instanceID, e.instanceIndex),
 		Internal:            key.internal,
 	}
+	if withTags {
+		out.Tags = tags.of(p, e.instanceID, e.instanceIndex)
+	}
+	return out
 }

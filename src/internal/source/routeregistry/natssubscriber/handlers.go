@@ -85,7 +85,7 @@ func (s *Subscriber) apply(change func(*routeregistry.Table) bool) bool {
 	if !change(&s.table) {
 		return false
 	}
-	s.snapshot = nil
+	s.snapshot, s.routing = nil, nil
 	s.metrics.endpoints.Set(float64(s.table.Len()))
 	return true
 }

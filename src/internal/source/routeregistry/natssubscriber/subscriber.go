@@ -39,6 +39,7 @@ type Subscriber struct {
 	mu       sync.Mutex
 	table    routeregistry.Table
 	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
+	routing  source.Endpoints // the same for RoutingEndpoints
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -106,6 +107,19 @@ func (s *Subscriber) Endpoints() source.Endpoints {
 		s.snapshot = s.table.Endpoints()
 	}
 	return s.snapshot
+}
+
+// RoutingEndpoints is Endpoints without tags (every Tags is nil): what the
+// routing table needs, built without each instance's tag map (at 100,000
+// endpoints, about 250 ms and 80 MiB under the subscriber's lock; issue 8).
+// Shared like Endpoints' value: do not modify it.
+func (s *Subscriber) RoutingEndpoints() source.Endpoints {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.routing == nil {
+		s.routing = s.table.EndpointsWithoutTags()
+	}
+	return s.routing
 }
 
 // connEvent is a NATS connection state change, passed from nats.go's
@@ -263,7 +277,7 @@ func (s *Subscriber) prune() {
 		Router: s.cfg.PruneThreshold.Std(), ServiceDiscovery: s.cfg.ServiceDiscoveryPruneThreshold.Std(),
 	})
 	if len(removed) > 0 {
-		s.snapshot = nil
+		s.snapshot, s.routing = nil, nil
 		s.metrics.endpoints.Set(float64(s.table.Len()))
 		s.metrics.pruned.Add(float64(len(removed)))
 	}

@@ -314,6 +314,13 @@ var _ = Describe("Subscriber", func() {
 				{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
 					Tags: map[string]string{"component": "route-emitter"}, Internal: true},
 			}))
+			routing := subscriber.RoutingEndpoints()
+			Expect(routing).To(HaveLen(2))
+			for i, e := range routing {
+				Expect(e.Tags).To(BeNil())
+				e.Tags = subscriber.Endpoints()[i].Tags
+				Expect(e).To(Equal(subscriber.Endpoints()[i]), "all but the tags")
+			}
 			Eventually(changes.Load, waitTimeout, pollEvery).Should(BeEquivalentTo(1))
 
 			for range 3 {
