@@ -72,6 +72,7 @@ var Layers = []Layer{
 	{"localfoundation/routeemitter", 0, Harness, false},
 	{"localfoundation/testbed", 0, Harness, false},
 	{"localfoundation/policyserver", 0, Harness, false},
+	{"localfoundation/meshbench", 0, Harness, false},
 	{"meshctl", 0, Harness, false},
 }
 
