@@ -214,9 +214,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-hang:
 		case <-r.Context().Done():
-			return
+			panic(http.ErrAbortHandler) // a hung server answers nothing, not an empty 200
 		case <-s.closing:
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 	switch {
