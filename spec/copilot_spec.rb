@@ -205,7 +205,19 @@ RSpec.describe 'the copilot job' do
       process = YAML.safe_load(render('config/bpm.yml'))['processes'].first
       expect(process).to include('name' => 'copilot', 'executable' => '/var/vcap/packages/copilot/bin/copilot',
                                  'args' => ['-config', '/var/vcap/jobs/copilot/config/copilot.json'],
-                                 'limits' => { 'open_files' => 65_536 })
+                                 'limits' => { 'open_files' => 65_536 },
+                                 'env' => { 'GOMEMLIMIT' => '896MiB' })
+    end
+
+    it 'sets the Go memory limit from go_memory_limit, or none when it is off' do
+      bpm = ->(limit) { YAML.safe_load(render('config/bpm.yml', properties: properties.merge('go_memory_limit' => limit)))['processes'].first }
+      expect(bpm.call('2GiB')['env']).to eq('GOMEMLIMIT' => '2GiB')
+      expect(bpm.call('off')).not_to have_key('env')
+    end
+
+    it 'names the property when the memory limit is not one Go understands' do
+      expect { render('config/bpm.yml', properties: properties.merge('go_memory_limit' => '1 GB')) }
+        .to raise_error(/go_memory_limit: "1 GB" is not a Go memory limit/)
     end
   end
 

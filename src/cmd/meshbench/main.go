@@ -45,6 +45,7 @@ func run(args []string) int {
 	endpointChanges := flags.Int("endpoint-changes", -1, "endpoint changes against the pilot (-1: the size's default)")
 	weightChanges := flags.Int("weight-changes", -1, "weight changes against the pilot (-1: the size's default)")
 	naiveChanges := flags.Int("naive-changes", -1, "endpoint changes against the naive control plane, and half as many weight changes (-1: default)")
+	memoryLimit := flags.String("copilot-memory-limit", meshbench.DefaultCopilotMemoryLimit, "the copilot's GOMEMLIMIT, as the copilot job's go_memory_limit (off: Go's default)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -54,7 +55,7 @@ func run(args []string) int {
 		return 2
 	}
 	o := meshbench.DefaultOptions(size)
-	o.Binaries, o.WorkDir, o.Log = *bin, *workDir, os.Stderr
+	o.Binaries, o.WorkDir, o.Log, o.CopilotMemoryLimit = *bin, *workDir, os.Stderr, *memoryLimit
 	if o.WorkDir == "" {
 		if o.WorkDir, err = os.MkdirTemp("", "meshbench-"); err != nil {
 			fmt.Fprintln(os.Stderr, "meshbench:", err)

@@ -93,6 +93,9 @@ func (r *Report) details(w func(string, ...any)) {
 		mib(r.Ours.HeapWithoutProxies), mib(float64(r.Ours.RSSWithProxies)))
 	w("| CPU over the whole run | copilot %.0f s, pilot %.0f s, naive %.0f s |", r.Copilot.CPU.Seconds(), r.Pilot.CPU.Seconds(), r.NaivePlane.CPU.Seconds())
 	w("| peak RSS | copilot %s, pilot %s, naive %s |", mib(float64(r.Copilot.PeakRSS)), mib(float64(r.Pilot.PeakRSS)), mib(float64(r.NaivePlane.PeakRSS)))
+	if limit := r.Options.copilotMemoryLimit(); limit != "" && !r.InProcess {
+		w("| copilot GOMEMLIMIT | %s (the copilot job's go_memory_limit) |", limit)
+	}
 }
 
 // WriteDoc puts the report's block into the performance document at path,

@@ -37,9 +37,16 @@ type Options struct {
 	ChangeTimeout time.Duration
 	// StartTimeout bounds cold start and each fleet's first full config.
 	StartTimeout time.Duration
+	// CopilotMemoryLimit is the copilot binary's GOMEMLIMIT, as the
+	// copilot job's go_memory_limit sets it (default DefaultCopilotMemoryLimit;
+	// "off" leaves Go's default). In process it does not apply.
+	CopilotMemoryLimit string
 	// Log receives progress lines (default io.Discard).
 	Log io.Writer
 }
+
+// DefaultCopilotMemoryLimit is the copilot job's go_memory_limit default.
+const DefaultCopilotMemoryLimit = "896MiB"
 
 // DefaultOptions are the counts of a size's run.
 func DefaultOptions(size Size) Options {
@@ -68,6 +75,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.StartTimeout == 0 {
 		o.StartTimeout = 10 * time.Minute
+	}
+	if o.CopilotMemoryLimit == "" {
+		o.CopilotMemoryLimit = DefaultCopilotMemoryLimit
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -109,4 +119,13 @@ func (o Options) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// copilotMemoryLimit is the GOMEMLIMIT value to give the copilot, "" for
+// none.
+func (o Options) copilotMemoryLimit() string {
+	if o.CopilotMemoryLimit == "off" {
+		return ""
+	}
+	return o.CopilotMemoryLimit
 }

@@ -36,11 +36,18 @@ func (p *process) usage() Usage {
 type launcher struct {
 	binaries string // "" runs them in this process
 	workDir  string
+	// copilotMemoryLimit is the copilot's GOMEMLIMIT, as the copilot job's
+	// go_memory_limit property sets it ("" leaves Go's default).
+	copilotMemoryLimit string
 }
 
 func (l launcher) copilot(cfg copilot.Config) (*process, error) {
 	if l.binaries != "" {
-		return l.exec("copilot", filepath.Join(l.binaries, "copilot"), cfg.StatusAddress, cfg)
+		var env []string
+		if l.copilotMemoryLimit != "" {
+			env = []string{"GOMEMLIMIT=" + l.copilotMemoryLimit}
+		}
+		return l.exec("copilot", filepath.Join(l.binaries, "copilot"), cfg.StatusAddress, cfg, env)
 	}
 	c, err := copilot.New(cfg, l.logger("copilot"), prometheus.NewRegistry())
 	if err != nil {
@@ -51,7 +58,7 @@ func (l launcher) copilot(cfg copilot.Config) (*process, error) {
 
 func (l launcher) pilot(cfg pilot.Config) (*process, error) {
 	if l.binaries != "" {
-		return l.exec("pilot", filepath.Join(l.binaries, "pilot"), cfg.StatusAddress, cfg)
+		return l.exec("pilot", filepath.Join(l.binaries, "pilot"), cfg.StatusAddress, cfg, nil)
 	}
 	p, err := pilot.New(cfg, l.logger("pilot"), prometheus.NewRegistry())
 	if err != nil {
@@ -62,7 +69,7 @@ func (l launcher) pilot(cfg pilot.Config) (*process, error) {
 
 func (l launcher) naive(cfg NaiveConfig) (*process, error) {
 	if l.binaries != "" {
-		return l.exec("naive", filepath.Join(l.binaries, "meshbench"), cfg.StatusAddress, cfg, "naive-pilot")
+		return l.exec("naive", filepath.Join(l.binaries, "meshbench"), cfg.StatusAddress, cfg, nil, "naive-pilot")
 	}
 	n, err := NewNaive(cfg, l.logger("naive"), prometheus.NewRegistry())
 	if err != nil {
@@ -95,9 +102,10 @@ func inProcess(name, status string, run func(context.Context) error) *process {
 	}}
 }
 
-// exec writes cfg as <workdir>/<name>.json and starts the binary with it,
-// its output in <workdir>/<name>.log. Stop sends SIGTERM and waits.
-func (l launcher) exec(name, binary, status string, cfg any, args ...string) (*process, error) {
+// exec writes cfg as <workdir>/<name>.json and starts the binary with it
+// and env added to this process's environment, its output in
+// <workdir>/<name>.log. Stop sends SIGTERM and waits.
+func (l launcher) exec(name, binary, status string, cfg any, env []string, args ...string) (*process, error) {
 	data, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, err
@@ -112,6 +120,7 @@ func (l launcher) exec(name, binary, status string, cfg any, args ...string) (*p
 	}
 	cmd := exec.Command(binary, append(args, "-config", configPath)...)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = childAttributes()
 	if err := cmd.Start(); err != nil {
 		out.Close()

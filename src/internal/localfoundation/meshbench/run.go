@@ -41,7 +41,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(o.WorkDir, 0o700); err != nil {
 		return nil, err
 	}
-	b := &bench{o: o, l: launcher{binaries: o.Binaries, workDir: o.WorkDir},
+	b := &bench{o: o, l: launcher{binaries: o.Binaries, workDir: o.WorkDir, copilotMemoryLimit: o.copilotMemoryLimit()},
 		report: &Report{Size: o.Size, Options: o, Machine: ReadMachine(runtime.Version(), runtime.NumCPU()), Started: time.Now(), InProcess: o.Binaries == ""}}
 	defer b.teardown()
 	for _, phase := range []struct {
