@@ -73,6 +73,7 @@ var Layers = []Layer{
 	{"localfoundation/testbed", 0, Harness, false},
 	{"localfoundation/policyserver", 0, Harness, false},
 	{"localfoundation/meshbench", 0, Harness, false},
+	{"localfoundation/launch", 0, Harness, false},
 	{"meshctl", 0, Harness, false},
 }
 

@@ -14,8 +14,9 @@ import (
 // deterministically, and its 128-bit digest (two seeded maphashes; a
 // collision, which would keep a stale resource, is a 2^-128 chance)
 // remembered by pointer: the resources served now were digested when they
-// were wanted, so a comparison costs one encoding of the new message. Messages handed to Update must not change afterwards
-// (the caches already rely on that). Each Server has its own memo, so two
+// were wanted, so a comparison costs one encoding of the new message.
+// Messages handed to Update must not change afterwards (the caches
+// already rely on that). Each Server has its own memo, so two
 // servers in one process (tests, the benchmark) neither share nor sweep
 // each other's digests.
 

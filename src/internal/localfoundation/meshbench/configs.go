@@ -2,7 +2,6 @@ package meshbench
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
@@ -27,22 +27,10 @@ type addresses struct {
 	ccURL, ccClientID, ccSecret, nats string
 }
 
-func freeAddress() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer lis.Close()
-	return lis.Addr().String(), nil
-}
-
 // allocate picks free loopback ports and issues the MCP certificates.
 func (a *addresses) allocate(dir string) error {
-	for _, addr := range []*string{&a.mcp, &a.copilotStatus, &a.xds, &a.containers, &a.pilotStatus, &a.naiveXDS, &a.naiveStatus} {
-		var err error
-		if *addr, err = freeAddress(); err != nil {
-			return err
-		}
+	if err := launch.FreeAddresses(&a.mcp, &a.copilotStatus, &a.xds, &a.containers, &a.pilotStatus, &a.naiveXDS, &a.naiveStatus); err != nil {
+		return err
 	}
 	certs := filepath.Join(dir, "certs")
 	if err := os.MkdirAll(certs, 0o700); err != nil {

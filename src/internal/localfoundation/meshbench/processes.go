@@ -2,7 +2,6 @@ package meshbench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
 )
 
@@ -106,12 +106,8 @@ func inProcess(name, status string, run func(context.Context) error) *process {
 // and env added to this process's environment, its output in
 // <workdir>/<name>.log. Stop sends SIGTERM and waits.
 func (l launcher) exec(name, binary, status string, cfg any, env []string, args ...string) (*process, error) {
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return nil, err
-	}
 	configPath := filepath.Join(l.workDir, name+".json")
-	if err := os.WriteFile(configPath, data, 0o600); err != nil {
+	if err := launch.WriteJSON(configPath, cfg); err != nil {
 		return nil, err
 	}
 	out, err := os.Create(filepath.Join(l.workDir, name+".log"))

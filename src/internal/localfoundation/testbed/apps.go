@@ -12,6 +12,7 @@ import (
 	"code.cloudfoundry.org/lager/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
 )
 
@@ -127,12 +128,12 @@ func (f *Foundation) pickContainerPort() (uint32, error) {
 		lis.Close()
 		return f.opts.ContainerPort, nil
 	}
-	free, ferr := freeAddress()
+	free, ferr := launch.FreeAddress()
 	if ferr != nil {
 		return 0, ferr
 	}
-	f.logger.Info("container-port-taken", lager.Data{"wanted": f.opts.ContainerPort, "using": portOf(free), "reason": err.Error()})
-	return portOf(free), nil
+	f.logger.Info("container-port-taken", lager.Data{"wanted": f.opts.ContainerPort, "using": launch.PortOf(free), "reason": err.Error()})
+	return launch.PortOf(free), nil
 }
 
 // peekContainerIP is the address nextContainerIP hands out next.

@@ -1,18 +1,15 @@
 package testbed
 
 import (
-	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
-	"code.cloudfoundry.org/cf-mesh/internal/gatewaybootstrap"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpclient"
 	"code.cloudfoundry.org/cf-mesh/internal/pilot"
@@ -20,7 +17,6 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/source/networkpolicy/policypoller"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 	"code.cloudfoundry.org/cf-mesh/internal/tlsconfig"
-	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
 // FrontendCertificateName is the operator certificate the gateway serves
@@ -38,31 +34,9 @@ type ports struct {
 
 func allocatePorts() (ports, error) {
 	var p ports
-	for _, addr := range []*string{&p.mcp, &p.copilotStatus, &p.xds, &p.pilotStatus,
-		&p.gatewayHTTP, &p.gatewayHTTPS, &p.gatewayAdmin, &p.gatewayHealth} {
-		a, err := freeAddress()
-		if err != nil {
-			return ports{}, err
-		}
-		*addr = a
-	}
-	return p, nil
-}
-
-// freeAddress asks the kernel for a free port on 127.0.0.1.
-func freeAddress() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free loopback port: %w", err)
-	}
-	defer lis.Close()
-	return lis.Addr().String(), nil
-}
-
-func portOf(address string) uint32 {
-	_, port, _ := net.SplitHostPort(address)
-	n, _ := strconv.ParseUint(port, 10, 16)
-	return uint32(n)
+	err := launch.FreeAddresses(&p.mcp, &p.copilotStatus, &p.xds, &p.pilotStatus,
+		&p.gatewayHTTP, &p.gatewayHTTPS, &p.gatewayAdmin, &p.gatewayHealth)
+	return p, err
 }
 
 // processConfigs are the two configuration files and the gateway's
@@ -112,10 +86,10 @@ func (f *Foundation) writeConfigs(ccURL, natsURL string, policies *policypoller.
 	}
 	out.copilotPath = filepath.Join(f.opts.WorkDir, "copilot.json")
 	out.pilotPath = filepath.Join(f.opts.WorkDir, "pilot.json")
-	if err := writeJSON(out.copilotPath, cop); err != nil {
+	if err := launch.WriteJSON(out.copilotPath, cop); err != nil {
 		return out, err
 	}
-	return out, writeJSON(out.pilotPath, pil)
+	return out, launch.WriteJSON(out.pilotPath, pil)
 }
 
 // copilotConfig reads the stand-in and NATS with the foundation's scaled
@@ -139,7 +113,7 @@ func (f *Foundation) copilotConfig(ccURL, natsURL string, serverTLS tlsconfig.Fi
 		},
 		MCP: copilot.MCPConfig{ListenAddress: f.ports.mcp, TLS: serverTLS},
 		Mesh: copilot.MeshConfig{
-			GatewayHTTPPort: portOf(f.ports.gatewayHTTP), GatewayHTTPSPort: portOf(f.ports.gatewayHTTPS),
+			GatewayHTTPPort: launch.PortOf(f.ports.gatewayHTTP), GatewayHTTPSPort: launch.PortOf(f.ports.gatewayHTTPS),
 			FrontendCertificates: []copilot.FrontendCertificateFile{{Name: FrontendCertificateName, CertFile: frontendCert}},
 			InternalDomains:      []string{f.opts.InternalDomain},
 			ContainerNetwork:     meshContainerNetwork,
@@ -160,25 +134,12 @@ func (f *Foundation) pilotConfig(clientTLS tlsconfig.Files, secrets string) pilo
 	}
 }
 
-func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o600)
-}
-
 // writeGatewaySecrets writes the SDS files a gateway Envoy reads, as the
-// gateway job renders them: the operator's certificate for the apps domain
-// (whose certificate alone the copilot reads), the client certificate it
-// presents to container proxies and the CA that verifies them. It returns
-// the frontend certificate's file.
+// gateway job renders them, with the operator's certificate for the apps
+// domain (whose certificate alone the copilot reads). It returns the
+// frontend certificate's file.
 func (f *Foundation) writeGatewaySecrets(ca *pki.CA, out *processConfigs) (string, error) {
-	dir := filepath.Join(f.opts.WorkDir, "sds")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	out.gatewaySecrets = dir
+	out.gatewaySecrets = filepath.Join(f.opts.WorkDir, "sds")
 	frontendCert, frontendKey, err := f.issueFrontendCertificate(out)
 	if err != nil {
 		return "", err
@@ -187,31 +148,8 @@ func (f *Foundation) writeGatewaySecrets(ca *pki.CA, out *processConfigs) (strin
 	if err := os.WriteFile(certFile, frontendCert, 0o600); err != nil {
 		return "", err
 	}
-	clientCert, clientKey, err := ca.Issue("gateway", "gorouter.service.cf.internal")
-	if err != nil {
-		return "", err
-	}
-	files := map[string]func() ([]byte, error){
-		FrontendCertificateName: func() ([]byte, error) {
-			return gatewaybootstrap.CertificateSecretFile(FrontendCertificateName, frontendCert, frontendKey)
-		},
-		xdsresources.DefaultUpstreamClientSecret: func() ([]byte, error) {
-			return gatewaybootstrap.CertificateSecretFile(xdsresources.DefaultUpstreamClientSecret, clientCert, clientKey)
-		},
-		xdsresources.DefaultUpstreamCASecret: func() ([]byte, error) {
-			return gatewaybootstrap.ValidationSecretFile(xdsresources.DefaultUpstreamCASecret, ca.PEM)
-		},
-	}
-	for name, render := range files {
-		data, err := render()
-		if err != nil {
-			return "", fmt.Errorf("SDS file %s: %w", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+".yaml"), data, 0o600); err != nil {
-			return "", err
-		}
-	}
-	return certFile, nil
+	frontend := launch.FrontendCertificate{Name: FrontendCertificateName, Cert: frontendCert, Key: frontendKey}
+	return certFile, launch.WriteGatewaySecrets(out.gatewaySecrets, ca, frontend)
 }
 
 // issueFrontendCertificate makes the operator's CA and its certificate for

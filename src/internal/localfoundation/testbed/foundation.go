@@ -16,6 +16,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/policyserver"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/routeemitter"
@@ -219,8 +220,8 @@ func (f *Foundation) Options() Options { return f.opts }
 
 // GatewayHTTPPort and GatewayHTTPSPort are the ports the pilot gives
 // gateway listeners.
-func (f *Foundation) GatewayHTTPPort() uint32  { return portOf(f.ports.gatewayHTTP) }
-func (f *Foundation) GatewayHTTPSPort() uint32 { return portOf(f.ports.gatewayHTTPS) }
+func (f *Foundation) GatewayHTTPPort() uint32  { return launch.PortOf(f.ports.gatewayHTTP) }
+func (f *Foundation) GatewayHTTPSPort() uint32 { return launch.PortOf(f.ports.gatewayHTTPS) }
 
 // FrontendRoots trusts the operator's certificate for the apps domain.
 func (f *Foundation) FrontendRoots() *x509.CertPool {

@@ -14,6 +14,7 @@ import (
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/cloudcontroller"
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/meshapp"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/pki"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/policyserver"
@@ -99,7 +100,7 @@ type MeshPilot struct {
 func (f *Foundation) StartMeshPilot(ctx context.Context) (*MeshPilot, error) {
 	var containers, xds, status string
 	for _, addr := range []*string{&containers, &xds, &status} {
-		a, err := freeAddress()
+		a, err := launch.FreeAddress()
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func (f *Foundation) StartMeshPilot(ctx context.Context) (*MeshPilot, error) {
 		return nil, fmt.Errorf("cell pilot configuration: %w", err)
 	}
 	path := filepath.Join(f.opts.WorkDir, "cell-pilot.json")
-	if err := writeJSON(path, cfg); err != nil {
+	if err := launch.WriteJSON(path, cfg); err != nil {
 		return nil, err
 	}
 	p := newProcess("cell-pilot", filepath.Join(f.opts.BinDir, "pilot"), path, status,
