@@ -19,7 +19,9 @@ import (
 // builder runs the pure stages and publishes the result. It is called from
 // one goroutine only.
 type builder struct {
-	options  meshconfig.Options
+	// compiler remembers the previous build: unchanged hosts keep their
+	// objects (issue 8).
+	compiler *meshconfig.Compiler
 	policies *policyState
 	mcp      *mcpserver.Server
 	logger   lager.Logger
@@ -39,7 +41,7 @@ func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserve
 	f := promauto.With(reg)
 	logger = logger.Session("builder")
 	return &builder{
-		options:  options,
+		compiler: meshconfig.NewCompiler(options),
 		policies: policies,
 		mcp:      mcp,
 		logger:   logger,
@@ -63,7 +65,7 @@ func (b *builder) build(desired source.DesiredRoutes, endpoints source.Endpoints
 	start := time.Now()
 	table := routingtable.Build(desired, endpoints, routingtable.Policies{})
 	table.Policies = b.policies.forApps(table.Apps())
-	cfg, errs := meshconfig.Compile(table, b.options)
+	cfg, errs := b.compiler.Compile(table)
 	b.problems.Report(errs)
 	b.mcp.Publish(cfg)
 	b.mu.Lock()

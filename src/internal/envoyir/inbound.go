@@ -52,7 +52,12 @@ type InboundApp struct {
 // ServiceEntry endpoints labelled with their app. An instance or container
 // IP claimed by two apps is trusted for neither.
 func (t *translation) indexWorkloads(resources []mesh.Resource) {
-	w := Workloads{ByInstance: map[string]string{}, ByContainerIP: map[string]string{}}
+	endpoints := 0
+	for _, r := range resources {
+		endpoints += len(r.Spec.(*networking.ServiceEntry).GetEndpoints())
+	}
+	// Sized up front: growing them was a fifth of indexing 100k endpoints.
+	w := Workloads{ByInstance: make(map[string]string, endpoints), ByContainerIP: make(map[string]string, endpoints)}
 	conflicts := map[string]bool{}
 	ports := map[string]map[uint32]bool{}
 	claim := func(index map[string]string, key, app string) {
@@ -78,9 +83,7 @@ func (t *translation) indexWorkloads(resources []mesh.Resource) {
 				ports[app] = map[uint32]bool{}
 			}
 			t.appLabels[app] = append(t.appLabels[app], we.GetLabels())
-			for _, p := range endpointServicePorts(se, we) {
-				ports[app][p] = true
-			}
+			addEndpointServicePorts(ports[app], se, we)
 		}
 	}
 	keys := make([]string, 0, len(conflicts))
@@ -97,21 +100,23 @@ func (t *translation) indexWorkloads(resources []mesh.Resource) {
 	t.appPorts = ports
 }
 
-// endpointServicePorts are the service ports an endpoint serves: those it
-// maps by name, or every port of its ServiceEntry when it maps none (a
+// addEndpointServicePorts adds the service ports an endpoint serves: those
+// it maps by name, or every port of its ServiceEntry when it maps none (a
 // TLS-only registration).
-func endpointServicePorts(se *networking.ServiceEntry, we *networking.WorkloadEntry) []uint32 {
-	var mapped, all []uint32
+func addEndpointServicePorts(into map[uint32]bool, se *networking.ServiceEntry, we *networking.WorkloadEntry) {
+	mapped := false
 	for _, p := range se.GetPorts() {
-		all = append(all, p.GetNumber())
 		if _, ok := we.GetPorts()[p.GetName()]; ok {
-			mapped = append(mapped, p.GetNumber())
+			into[p.GetNumber()] = true
+			mapped = true
 		}
 	}
-	if len(mapped) > 0 {
-		return mapped
+	if mapped {
+		return
 	}
-	return all
+	for _, p := range se.GetPorts() {
+		into[p.GetNumber()] = true
+	}
 }
 
 // collectInbound pairs each app's ports with its authorization.

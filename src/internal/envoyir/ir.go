@@ -1,7 +1,7 @@
 package envoyir
 
 import (
-	"fmt"
+	"strconv"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 )
@@ -170,5 +170,5 @@ type Endpoint struct {
 
 // ClusterName is Istio's outbound cluster name, `outbound|port|subset|host`.
 func ClusterName(port uint32, subset, host string) string {
-	return fmt.Sprintf("outbound|%d|%s|%s", port, subset, host)
+	return "outbound|" + strconv.FormatUint(uint64(port), 10) + "|" + subset + "|" + host
 }

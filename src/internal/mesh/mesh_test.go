@@ -1,6 +1,8 @@
 package mesh_test
 
 import (
+	"strings"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	networking "istio.io/api/networking/v1alpha3"
@@ -41,6 +43,19 @@ var _ = Describe("Config", func() {
 		Expect(other.CollectionVersion(mesh.KindVirtualService)).NotTo(Equal(cfg.CollectionVersion(mesh.KindVirtualService)))
 		Expect(other.CollectionVersion(mesh.KindGateway)).To(Equal(cfg.CollectionVersion(mesh.KindGateway)))
 	})
+
+	DescribeTable("orders by key as the keys compare, without building them",
+		func(aNamespace, aName, bNamespace, bName string) {
+			a := mesh.Resource{Namespace: aNamespace, Name: aName}
+			b := mesh.Resource{Namespace: bNamespace, Name: bName}
+			Expect(mesh.CompareKeys(a, b)).To(Equal(strings.Compare(a.Key(), b.Key())))
+			Expect(mesh.CompareKeys(b, a)).To(Equal(strings.Compare(b.Key(), a.Key())))
+		},
+		Entry("one namespace", "cloudfoundry", "a", "cloudfoundry", "b"),
+		Entry("equal keys", "cloudfoundry", "a", "cloudfoundry", "a"),
+		Entry("a namespace that prefixes another ('-' sorts before '/')", "a", "x", "a-b", "y"),
+		Entry("different namespaces", "b", "a", "a", "z"),
+	)
 
 	It("rejects two objects with one key", func() {
 		_, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("a", "b.example.com")})

@@ -2,6 +2,7 @@ package meshconfig
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	networking "istio.io/api/networking/v1alpha3"
@@ -75,9 +76,42 @@ func (o Options) internal(host string) bool {
 // Compile turns a routing table into mesh configuration. It reports every
 // problem: a host whose objects cannot be built is left out, a route
 // annotation that cannot be applied is ignored; everything else still
-// compiles.
+// compiles. It remembers nothing: the copilot uses a Compiler, which gives
+// the same result.
 func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
-	opts = opts.withDefaults()
+	return NewCompiler(opts).Compile(table)
+}
+
+// Compiler is Compile with a memory of its previous call: a host whose
+// routes are Equal to what they were then gets the very objects, versions
+// included, built then (issue 8: building and hashing every host's objects
+// was most of a build at 100k endpoints).
+//
+// Concurrency: not safe for concurrent use; the copilot's builder owns one.
+type Compiler struct {
+	opts Options
+	// hosts are the previous call's host objects, by host.
+	hosts map[string]compiledHost
+}
+
+// compiledHost is what hostObjects made of one host's routes.
+type compiledHost struct {
+	routes   []routingtable.Route
+	internal bool
+	objects  []mesh.Resource
+	problems []error
+	err      error
+}
+
+// NewCompiler returns a Compiler with nothing remembered.
+func NewCompiler(opts Options) *Compiler {
+	return &Compiler{opts: opts.withDefaults(), hosts: map[string]compiledHost{}}
+}
+
+// Compile turns a routing table into mesh configuration, as the package's
+// Compile does.
+func (c *Compiler) Compile(table routingtable.Table) (mesh.Config, []error) {
+	opts := c.opts
 	enforcing := enforcingHosts(table, opts)
 	mutual, errs := mutualServers(opts, enforcing)
 	gateway, err := ingressGateway(opts, mutual)
@@ -97,15 +131,18 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 		return mesh.Config{}, []error{err}
 	}
 	resources = append(resources, sidecar)
+	hosts := make(map[string]compiledHost, len(c.hosts))
 	for _, group := range groupByHost(table.Routes) {
-		objects, problems, err := hostObjects(group, group[0].Internal || opts.internal(group[0].Host))
-		errs = append(errs, problems...)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("host %s dropped: %w", group[0].Host, err))
+		host := c.compileHost(group)
+		hosts[group[0].Host] = host
+		errs = append(errs, host.problems...)
+		if host.err != nil {
+			errs = append(errs, fmt.Errorf("host %s dropped: %w", group[0].Host, host.err))
 			continue
 		}
-		resources = append(resources, objects...)
+		resources = append(resources, host.objects...)
 	}
+	c.hosts = hosts
 	policies, problems := authorizationPolicies(table, opts)
 	resources = append(resources, policies...)
 	errs = append(errs, problems...)
@@ -114,6 +151,16 @@ func Compile(table routingtable.Table, opts Options) (mesh.Config, []error) {
 		return mesh.Config{}, append(errs, err)
 	}
 	return cfg, errs
+}
+
+// compileHost is hostObjects, or what it gave for Equal routes last time.
+func (c *Compiler) compileHost(routes []routingtable.Route) compiledHost {
+	internal := routes[0].Internal || c.opts.internal(routes[0].Host)
+	if prev, ok := c.hosts[routes[0].Host]; ok && prev.internal == internal && slices.EqualFunc(prev.routes, routes, routingtable.Route.Equal) {
+		return prev
+	}
+	objects, problems, err := hostObjects(routes, internal)
+	return compiledHost{routes: routes, internal: internal, objects: objects, problems: problems, err: err}
 }
 
 // ingressGateway serves HTTP for every host and HTTPS for the hosts of each

@@ -23,5 +23,7 @@
 // Wildcard hosts (`*.example.com`) use the prefix `copilot-wildcard-...-for-`
 // so their names never collide with a literal host's.
 //
-// Concurrency: Compile holds no state.
+// Concurrency: Compile holds no state. A Compiler remembers its previous
+// call (unchanged hosts keep their objects) and is not safe for concurrent
+// use; the copilot's builder owns one.
 package meshconfig

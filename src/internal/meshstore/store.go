@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
@@ -47,7 +46,7 @@ func (s Store) Apply(kind mesh.Kind, resources []mesh.Resource) (Store, bool) {
 		return s, false
 	}
 	sorted := slices.Clone(resources)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key() < sorted[j].Key() })
+	slices.SortStableFunc(sorted, mesh.CompareKeys)
 	previous, seen := s.received[kind]
 	if seen && sameObjects(previous, sorted) {
 		return s, false
@@ -111,7 +110,7 @@ func mergeDelta(previous, updated []mesh.Resource, removed []string) ([]mesh.Res
 		for _, r := range byKey {
 			out = append(out, r)
 		}
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+		slices.SortStableFunc(out, mesh.CompareKeys)
 	}
 	return out, changed
 }

@@ -17,21 +17,23 @@ import (
 // translator runs the pure stages and hands the result to the xDS server.
 // It is called from one goroutine only.
 type translator struct {
-	xds      *xdsserver.Server
-	options  xdsresources.Options
-	logger   lager.Logger
-	duration prometheus.Histogram
-	problems *lifecycle.ProblemLog
-	invalid  prometheus.Gauge
+	xds *xdsserver.Server
+	// resources remembers the previous translation: unchanged resources
+	// are the same messages again (issue 8).
+	resources *xdsresources.Translator
+	logger    lager.Logger
+	duration  prometheus.Histogram
+	problems  *lifecycle.ProblemLog
+	invalid   prometheus.Gauge
 }
 
 func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
 	f := promauto.With(reg)
 	logger = logger.Session("translator")
 	return &translator{
-		xds:     xds,
-		options: options,
-		logger:  logger,
+		xds:       xds,
+		resources: xdsresources.NewTranslator(options),
+		logger:    logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
 			Name: "cfmesh_pilot_translation_duration_seconds", Help: "Time to translate mesh config into xDS resources and update the caches.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
@@ -51,7 +53,7 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 func (t *translator) translate(cfg mesh.Config) {
 	start := time.Now()
 	ir, irErrs := envoyir.Translate(cfg)
-	res, resErrs := xdsresources.Translate(ir, t.options)
+	res, resErrs := t.resources.Translate(ir)
 	t.problems.Report(append(irErrs, resErrs...))
 	t.invalid.Set(float64(len(resErrs)))
 	if err := t.xds.Update(res); err != nil {

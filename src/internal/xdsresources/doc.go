@@ -21,5 +21,7 @@
 // get one API listener per host. Both share route configurations, clusters
 // and load assignments, whose names do not overlap.
 //
-// Concurrency: Translate and ClassOf hold no state.
+// Concurrency: Translate and ClassOf hold no state. A Translator remembers
+// its previous call (an unchanged resource is the same message again) and is
+// not safe for concurrent use; the pilot's translation loop owns one.
 package xdsresources

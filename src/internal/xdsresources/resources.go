@@ -1,7 +1,6 @@
 package xdsresources
 
 import (
-	"fmt"
 	"time"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -112,102 +111,15 @@ type validatable interface {
 }
 
 // Translate builds the resources of every class from the IR. Resources that
-// fail validation are left out and reported.
+// fail validation are left out and reported. It remembers nothing: the
+// pilot uses a Translator, which gives the same result.
 func Translate(ir envoyir.IR, opts Options) (Resources, []error) {
-	opts = opts.WithDefaults()
-	res := Resources{
-		GatewayListeners: map[string]*listenerv3.Listener{},
-		MeshListeners:    map[string]*listenerv3.Listener{},
-		Routes:           map[string]*routev3.RouteConfiguration{},
-		GatewayClusters:  map[string]*clusterv3.Cluster{},
-		MeshClusters:     map[string]*clusterv3.Cluster{},
-		SidecarClusters:  map[string]*clusterv3.Cluster{},
-		GatewayEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
-		MeshEndpoints:    map[string]*endpointv3.ClusterLoadAssignment{},
-		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
-	}
-	errs := res.addGateways(ir, opts)
-	errs = append(errs, res.addMesh(ir, opts)...)
-	return res, append(errs, res.addSidecars(ir, opts)...)
-}
-
-func (res *Resources) addGateways(ir envoyir.IR, opts Options) []error {
-	var errs []error
-	for _, l := range ir.GatewayListeners {
-		listener, err := gatewayListener(l, opts)
-		errs = addBuilt(res.GatewayListeners, listener, err, errs)
-		for _, s := range l.Servers {
-			rc, err := gatewayRouteConfiguration(s, l.Port, ir.GatewayAuthorization, opts)
-			errs = addBuilt(res.Routes, rc, err, errs)
-		}
-	}
-	for _, c := range ir.Clusters {
-		gateway, err := gatewayCluster(c, opts)
-		errs = addBuilt(res.GatewayClusters, gateway, err, errs)
-	}
-	for _, la := range ir.LoadAssignments {
-		errs = addValid(res.GatewayEndpoints, gatewayLoadAssignment(la), errs)
-	}
-	return errs
-}
-
-// addMesh builds what proxyless gRPC clients get: an API listener and route
-// configuration per host and port, and every cluster, in mutual TLS to
-// internal routes when the mesh requires it.
-func (res *Resources) addMesh(ir envoyir.IR, opts Options) []error {
-	var errs []error
-	for _, h := range ir.MeshHosts {
-		listeners, err := meshListeners(h)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mesh listeners for %s: %w", h.Name, err))
-		}
-		for _, l := range listeners {
-			errs = addValid(res.MeshListeners, l, errs)
-		}
-		for _, rc := range meshRouteConfigurations(h) {
-			errs = addValid(res.Routes, rc, errs)
-		}
-	}
-	internal := sidecarClusterNames(ir)
-	for _, c := range ir.Clusters {
-		build := meshCluster
-		if opts.Mesh.MTLS && internal[c.Name] {
-			build = meshMTLSCluster
-		}
-		mesh, err := build(c, opts)
-		errs = addBuilt(res.MeshClusters, mesh, err, errs)
-	}
-	for _, la := range ir.LoadAssignments {
-		errs = addValid(res.MeshEndpoints, meshLoadAssignment(la), errs)
-	}
-	return errs
-}
-
-// addBuilt is addValid for a resource whose construction could fail.
-func addBuilt[T validatable](into map[string]T, r T, buildErr error, errs []error) []error {
-	if buildErr != nil {
-		return append(errs, fmt.Errorf("%T: %w", r, buildErr))
-	}
-	return addValid(into, r, errs)
+	return NewTranslator(opts).Translate(ir)
 }
 
 type named interface {
 	validatable
 	GetName() string
-}
-
-// addValid stores r under its name when it validates and is not a
-// duplicate, and appends the reason to errs otherwise.
-func addValid[T validatable](into map[string]T, r T, errs []error) []error {
-	name := resourceName(r)
-	if err := r.ValidateAll(); err != nil {
-		return append(errs, fmt.Errorf("%T %s is invalid and was not served: %w", r, name, err))
-	}
-	if _, dup := into[name]; dup {
-		return append(errs, fmt.Errorf("%T %s is generated twice; the second was dropped", r, name))
-	}
-	into[name] = r
-	return errs
 }
 
 func resourceName(r proto.Message) string {

@@ -6,32 +6,27 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 )
 
-// gatewayRouteConfiguration holds one virtual host per route host of a
-// gateway server. A request for a host no route serves matches no virtual
-// host, and Envoy answers 404, as gorouter does for an unknown route.
+// gatewayVirtualHost is one route host of a gateway server. A request for
+// a host no route serves matches no virtual host of the server's route
+// configuration, and Envoy answers 404, as gorouter does for an unknown
+// route.
 //
 // When a policy selects the gateways (route policies, RFC-0055), every
-// virtual host enforces it, per request, through the RBAC filter.
-func gatewayRouteConfiguration(s envoyir.GatewayServer, port uint32, authz *envoyir.Authorization, opts Options) (*routev3.RouteConfiguration, error) {
-	override, err := rbacOverride(authz)
-	if err != nil {
-		return nil, err
+// virtual host enforces it, per request, through the RBAC filter
+// (override).
+func gatewayVirtualHost(h envoyir.VirtualHost, port uint32, override map[string]*anypb.Any, opts Options) *routev3.VirtualHost {
+	vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name}, TypedPerFilterConfig: override}
+	for _, r := range h.Routes {
+		vh.Routes = append(vh.Routes, gatewayRoute(r, opts))
 	}
-	rc := &routev3.RouteConfiguration{Name: s.RouteName, ValidateClusters: wrapperspb.Bool(false)}
-	for _, h := range s.VirtualHosts {
-		vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name}, TypedPerFilterConfig: override}
-		for _, r := range h.Routes {
-			vh.Routes = append(vh.Routes, gatewayRoute(r, opts))
-		}
-		rc.VirtualHosts = append(rc.VirtualHosts, vh)
-	}
-	return rc, nil
+	return vh
 }
 
 // meshRouteConfigurations gives each of a host's service ports its own route

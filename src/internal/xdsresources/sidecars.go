@@ -2,7 +2,9 @@ package xdsresources
 
 import (
 	"fmt"
+	"strconv"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -12,18 +14,20 @@ import (
 // addSidecars builds what every container sidecar shares (the clusters and
 // endpoints of the hosts in its scope, the passthrough cluster, the
 // inbound clusters) and prepares each one's own listeners and routes.
-func (res *Resources) addSidecars(ir envoyir.IR, opts Options) []error {
+func (t *Translator) addSidecars(res *Resources, ir envoyir.IR) []error {
 	var errs []error
+	opts := t.opts
 	scope := sidecarClusterNames(ir)
 	for _, c := range ir.Clusters {
 		if scope[c.Name] {
-			cluster, err := sidecarCluster(c, opts)
-			errs = addBuilt(res.SidecarClusters, cluster, err, errs)
+			errs = add(res.SidecarClusters, t.sidecarClusters.get(c.Name, c, func(c envoyir.Cluster) checked[*clusterv3.Cluster] {
+				return check(sidecarCluster(c, opts))
+			}), errs)
 		}
 	}
 	for _, la := range ir.LoadAssignments {
 		if scope[la.Cluster] {
-			errs = addValid(res.SidecarEndpoints, meshLoadAssignment(la), errs)
+			errs = add(res.SidecarEndpoints, t.meshLoadAssignment(la), errs)
 		}
 	}
 	errs = addValid(res.SidecarClusters, passthroughCluster(opts), errs)
@@ -43,16 +47,32 @@ func (res *Resources) addSidecars(ir envoyir.IR, opts Options) []error {
 	errs = addBuilt(set.outbound, virtualOutbound, err, errs)
 	set.virtualOutbound = set.outbound[VirtualOutboundListener]
 	delete(set.outbound, VirtualOutboundListener)
-	for port, rc := range sidecarOutboundRoutes(sidecarHosts(ir)) {
+	errs = append(errs, t.addSidecarOutbound(set, sidecarHosts(ir))...)
+	res.sidecars = set
+	return errs
+}
+
+// addSidecarOutbound gives every port of the hosts in the sidecars' scope a
+// listener and a route configuration, except Diego's own ports.
+func (t *Translator) addSidecarOutbound(set *sidecarSet, hosts []envoyir.VirtualHost) []error {
+	var errs []error
+	routes := t.sidecarRoutes.get("", hosts, func(hosts []envoyir.VirtualHost) map[uint32]checked[*routev3.RouteConfiguration] {
+		out := map[uint32]checked[*routev3.RouteConfiguration]{}
+		for port, rc := range sidecarOutboundRoutes(hosts) {
+			out[port] = check(rc, nil)
+		}
+		return out
+	})
+	for port, rc := range routes {
 		if reservedInContainer(port) {
 			errs = append(errs, fmt.Errorf("port %d of a mesh host is Diego's (the executor's proxy ports, or garden-cni's redirect): container sidecars do not route it", port))
 			continue
 		}
-		errs = addValid(set.outboundRoutes, rc, errs)
-		l, err := sidecarOutboundListener(port, opts)
-		errs = addBuilt(set.outbound, l, err, errs)
+		errs = add(set.outboundRoutes, rc, errs)
+		errs = add(set.outbound, t.sidecarListeners.get(strconv.FormatUint(uint64(port), 10), port, func(port uint32) checked[*listenerv3.Listener] {
+			return check(sidecarOutboundListener(port, t.opts))
+		}), errs)
 	}
-	res.sidecars = set
 	return errs
 }
 

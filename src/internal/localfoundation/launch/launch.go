@@ -13,16 +13,6 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
-// FreeAddress asks the kernel for a free port on 127.0.0.1.
-func FreeAddress() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free loopback port: %w", err)
-	}
-	defer lis.Close()
-	return lis.Addr().String(), nil
-}
-
 // FreeAddresses sets each address to a free port on 127.0.0.1.
 func FreeAddresses(addresses ...*string) error {
 	for _, addr := range addresses {

@@ -1,6 +1,8 @@
 package launch_test
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -21,6 +23,48 @@ var _ = Describe("Launching the local processes", func() {
 		Expect(b).To(HavePrefix("127.0.0.1:"))
 		Expect(a).NotTo(Equal(b))
 		Expect(launch.PortOf(a)).To(BeNumerically(">", 0))
+	})
+
+	It("picks ports below the kernel's ephemeral range and never hands one out twice", func() {
+		data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+		if err != nil {
+			Skip("no /proc/sys/net/ipv4/ip_local_port_range: " + err.Error())
+		}
+		var ephemeralLow uint32
+		_, err = fmt.Sscan(string(data), &ephemeralLow)
+		Expect(err).NotTo(HaveOccurred())
+
+		seen := map[string]bool{}
+		for range 300 {
+			address, err := launch.FreeAddress()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(seen).NotTo(HaveKey(address))
+			seen[address] = true
+			Expect(launch.PortOf(address)).To(BeNumerically("<", ephemeralLow), "an outgoing connection cannot take it")
+		}
+	})
+
+	It("skips a port something already listens on", func() {
+		taken := map[uint32]bool{}
+		var listeners []net.Listener
+		for range 50 {
+			address, err := launch.FreeAddress()
+			Expect(err).NotTo(HaveOccurred())
+			lis, err := net.Listen("tcp", address)
+			Expect(err).NotTo(HaveOccurred(), "the address was free")
+			listeners = append(listeners, lis)
+			taken[launch.PortOf(address)] = true
+		}
+		DeferCleanup(func() {
+			for _, lis := range listeners {
+				lis.Close()
+			}
+		})
+		for range 50 {
+			address, err := launch.FreeAddress()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(taken).NotTo(HaveKey(launch.PortOf(address)))
+		}
 	})
 
 	DescribeTable("reads the port of an address",

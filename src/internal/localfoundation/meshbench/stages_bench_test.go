@@ -45,7 +45,8 @@ func BenchmarkStages(b *testing.B) {
 	for _, p := range payloads {
 		register(b, reg, p, now)
 	}
-	opts := xdsresources.Options{}.WithDefaults()
+	compiler := meshconfig.NewCompiler(meshconfig.Options{})
+	resources := xdsresources.NewTranslator(xdsresources.Options{})
 	server := xdsserver.New(lager.NewLogger("bench"), nil, "bench")
 	run := func(endpoints source.Endpoints) map[string]time.Duration {
 		took := map[string]time.Duration{}
@@ -53,7 +54,7 @@ func BenchmarkStages(b *testing.B) {
 		lap := func(stage string) { took[stage] = time.Since(t); t = time.Now() }
 		table := routingtable.Build(desired, endpoints, routingtable.Policies{})
 		lap("routingtable")
-		cfg, _ := meshconfig.Compile(table, meshconfig.Options{})
+		cfg, _ := compiler.Compile(table)
 		lap("meshconfig")
 		for _, k := range mesh.Kinds() {
 			_ = cfg.CollectionVersion(k.Kind)
@@ -61,7 +62,7 @@ func BenchmarkStages(b *testing.B) {
 		lap("collection-versions")
 		ir, _ := envoyir.Translate(cfg)
 		lap("envoyir")
-		res, _ := xdsresources.Translate(ir, opts)
+		res, _ := resources.Translate(ir)
 		lap("xdsresources")
 		if err := server.Update(res); err != nil {
 			b.Fatal(err)

@@ -2,20 +2,22 @@ package loopback
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/launch"
 )
 
-// FreeAddress asks the kernel for a free port on 127.0.0.1.
+// FreeAddress is a free port on 127.0.0.1 that an outgoing connection of a
+// parallel test cannot take before the spec listens on it (see
+// launch.FreeAddress).
 func FreeAddress() string {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	address, err := launch.FreeAddress()
 	Expect(err).NotTo(HaveOccurred())
-	defer lis.Close()
-	return lis.Addr().String()
+	return address
 }
 
 // StartNATS runs an embedded nats-server for the spec and returns its URL.
