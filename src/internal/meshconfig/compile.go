@@ -157,6 +157,10 @@ func (c *Compiler) Compile(table routingtable.Table) (mesh.Config, []error) {
 func (c *Compiler) compileHost(routes []routingtable.Route) compiledHost {
 	internal := routes[0].Internal || c.opts.internal(routes[0].Host)
 	if prev, ok := c.hosts[routes[0].Host]; ok && prev.internal == internal && slices.EqualFunc(prev.routes, routes, routingtable.Route.Equal) {
+		// Remember this table's routes, not the equal ones of an older
+		// table: the routing table shares one endpoint array between all
+		// its routes, so keeping old routes kept every old table alive.
+		prev.routes = routes
 		return prev
 	}
 	objects, problems, err := hostObjects(routes, internal)

@@ -2,7 +2,9 @@ package meshconfig_test
 
 import (
 	"path/filepath"
+	"runtime"
 	"strings"
+	"weak"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -38,6 +40,20 @@ var _ = Describe("Compiler", func() {
 				Expect(errorStrings(gotErrs)).To(Equal(errorStrings(wantErrs)), "%s after %s", filepath.Base(input), filepath.Base(before))
 			}
 		}
+	})
+
+	It("lets an older table go once an equal one replaced it", func() {
+		compiler := meshconfig.NewCompiler(meshconfig.Options{})
+		first := loadTable("testdata/in/weighted-80-20.yaml")
+		older := weak.Make(&first.Routes[0].Destinations[0].Endpoints[0])
+		compiler.Compile(first)
+		first = routingtable.Table{}
+		compiler.Compile(loadTable("testdata/in/weighted-80-20.yaml"))
+		Eventually(func() bool {
+			runtime.GC()
+			return older.Value() == nil
+		}).Should(BeTrue(), "the compiler holds the newest table's routes, not the first's")
+		runtime.KeepAlive(compiler)
 	})
 
 	It("keeps the objects of a host whose routes did not change, and rebuilds the one that did", func() {

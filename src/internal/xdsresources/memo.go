@@ -32,7 +32,9 @@ func (m *memo[In, Out]) get(key string, in In, build func(In) Out) Out {
 		return e.out
 	}
 	if e, ok := m.prev[key]; ok && m.equal(e.in, in) {
-		m.next[key] = e
+		// Keep this round's input, not the older equal one, so nothing
+		// of an older IR stays reachable.
+		m.next[key] = memoEntry[In, Out]{in: in, out: e.out}
 		return e.out
 	}
 	out := build(in)

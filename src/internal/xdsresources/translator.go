@@ -154,17 +154,45 @@ func (t *Translator) addGateways(res *Resources, ir envoyir.IR) []error {
 			errs = add(res.Routes, t.gatewayRouteConfiguration(s, l.Port, override), errs)
 		}
 	}
+	routed := gatewayClusterNames(ir)
 	for _, c := range ir.Clusters {
+		if !routed[c.Name] {
+			continue
+		}
 		errs = add(res.GatewayClusters, t.gatewayClusters.get(c.Name, c, func(c envoyir.Cluster) checked[*clusterv3.Cluster] {
 			return check(gatewayCluster(c, t.opts))
 		}), errs)
 	}
 	for _, la := range ir.LoadAssignments {
+		if !routed[la.Cluster] {
+			continue
+		}
 		errs = add(res.GatewayEndpoints, t.gatewayEndpoints.get(la.Cluster, la, func(la envoyir.LoadAssignment) checked[*endpointv3.ClusterLoadAssignment] {
 			return check(gatewayLoadAssignment(la), nil)
 		}), errs)
 	}
 	return errs
+}
+
+// gatewayClusterNames are the clusters the gateway servers' routes name.
+// Gateways get only these: a mesh-only host's clusters (an internal route,
+// or an instance's own `<index>.<host>`) would only cost them memory, and
+// each one added would resend every cluster to every State-of-the-World
+// gateway (issue 8).
+func gatewayClusterNames(ir envoyir.IR) map[string]bool {
+	names := map[string]bool{}
+	for _, l := range ir.GatewayListeners {
+		for _, s := range l.Servers {
+			for _, h := range s.VirtualHosts {
+				for _, r := range h.Routes {
+					for _, c := range r.Clusters {
+						names[c.Cluster] = true
+					}
+				}
+			}
+		}
+	}
+	return names
 }
 
 // withoutVirtualHosts is what a gateway listener is built from: its

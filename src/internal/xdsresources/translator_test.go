@@ -80,8 +80,8 @@ var _ = Describe("Translator", func() {
 		for range 2 {
 			res, errs := translator.Translate(ir)
 			Expect(fmt.Sprint(errs)).To(ContainSubstring("ClusterLoadAssignment " + cluster + " is invalid and was not served"))
-			Expect(res.GatewayEndpoints).NotTo(HaveKey(cluster))
-			Expect(res.GatewayClusters).To(HaveKey(cluster))
+			Expect(res.MeshEndpoints).NotTo(HaveKey(cluster))
+			Expect(res.MeshClusters).To(HaveKey(cluster))
 		}
 	})
 })
