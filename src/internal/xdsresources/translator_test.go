@@ -70,6 +70,31 @@ var _ = Describe("Translator", func() {
 		Expect(after.MeshEndpoints[moved].String()).To(ContainSubstring("10.255.99.1"))
 	})
 
+	It("gives gateways only the clusters and endpoints their routes name", func() {
+		res, errs := xdsresources.Translate(loadIR("testdata/in/wildcard-internal-nats-only.yaml"), xdsresources.Options{})
+		Expect(errs).To(BeEmpty())
+		internal := envoyir.ClusterName(8080, "proc-backend", "backend.apps.internal")
+		Expect(res.MeshClusters).To(HaveKey(internal), "mesh clients reach the internal route")
+		Expect(res.GatewayClusters).NotTo(HaveKey(internal), "no gateway route names it")
+		Expect(res.GatewayEndpoints).NotTo(HaveKey(internal))
+		Expect(res.GatewayClusters).NotTo(BeEmpty())
+		for _, rc := range res.Routes {
+			if !strings.HasPrefix(rc.GetName(), "http.") && !strings.HasPrefix(rc.GetName(), "https.") {
+				continue
+			}
+			for _, vh := range rc.GetVirtualHosts() {
+				for _, r := range vh.GetRoutes() {
+					for _, c := range r.GetRoute().GetWeightedClusters().GetClusters() {
+						Expect(res.GatewayClusters).To(HaveKey(c.GetName()))
+					}
+					if c := r.GetRoute().GetCluster(); c != "" {
+						Expect(res.GatewayClusters).To(HaveKey(c))
+					}
+				}
+			}
+		}
+	})
+
 	It("reports a resource that fails validation in every translation, not only the one that built it", func() {
 		cluster := envoyir.ClusterName(8080, "", "broken.apps.internal")
 		ir := envoyir.IR{

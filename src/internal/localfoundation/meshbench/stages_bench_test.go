@@ -70,7 +70,7 @@ func BenchmarkStages(b *testing.B) {
 		lap("xdsserver")
 		return took
 	}
-	run(reg.Endpoints())
+	run(reg.EndpointsWithoutTags())
 	app := f.Apps[1]
 	inst := app.Instances[0]
 	inst.HostPort, inst.TLSPort, inst.Index = 1000, 1001, 99
@@ -86,7 +86,7 @@ func BenchmarkStages(b *testing.B) {
 		} else {
 			unregister(b, reg, p)
 		}
-		endpoints := reg.Endpoints()
+		endpoints := reg.EndpointsWithoutTags()
 		totals["endpoints"] += time.Since(t)
 		for stage, d := range run(endpoints) {
 			totals[stage] += d

@@ -1,0 +1,69 @@
+package routeregistry_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
+)
+
+// tableOp is one registration change, replayable on any table.
+type tableOp func(t *routeregistry.Table, now time.Time)
+
+var _ = Describe("Endpoints order kept between snapshots", func() {
+	// A table that snapshots after every change (merging what changed into
+	// its previous order) must agree with a table that replays the same
+	// changes and sorts once.
+	It("matches a fresh sort after any sequence of registrations, port changes, unregistrations and prunes", func() {
+		rng := rand.New(rand.NewPCG(8, 21))
+		now := time.Unix(1_700_000_000, 0)
+		randomOp := func() tableOp {
+			host := fmt.Sprintf("10.0.0.%d", rng.IntN(5))
+			uri := fmt.Sprintf("app-%d.example.com", rng.IntN(4))
+			port, tlsPort := uint16(61000+rng.IntN(3)), uint16(0)
+			if rng.IntN(2) == 0 {
+				tlsPort = uint16(61100 + rng.IntN(2))
+			}
+			reg := routeregistry.Registration{Host: host, Port: port, TLSPort: tlsPort, URIs: []string{uri},
+				App: "app", PrivateInstanceID: "inst-" + host}
+			internal := routeregistry.InternalRegistration{Host: host, URIs: []string{"app-1.apps.internal", "0.app-1.apps.internal"},
+				App: "app", PrivateInstanceIndex: "0"}
+			switch rng.IntN(6) {
+			case 0:
+				return func(t *routeregistry.Table, _ time.Time) { t.Unregister(reg) }
+			case 1:
+				return func(t *routeregistry.Table, now time.Time) { t.RegisterInternal(internal, now) }
+			case 2:
+				return func(t *routeregistry.Table, _ time.Time) { t.UnregisterInternal(internal) }
+			case 3:
+				return func(t *routeregistry.Table, now time.Time) {
+					t.Prune(now, routeregistry.PruneThresholds{Router: 90 * time.Second})
+				}
+			}
+			return func(t *routeregistry.Table, now time.Time) { t.Register(reg, now) }
+		}
+
+		incremental := routeregistry.NewTable()
+		var ops []tableOp
+		for step := range 600 {
+			op := randomOp()
+			ops = append(ops, op)
+			at := now.Add(time.Duration(step) * time.Second)
+			op(incremental, at)
+			got := incremental.EndpointsWithoutTags()
+			if step%25 != 0 {
+				continue
+			}
+			fresh := routeregistry.NewTable()
+			for i, replay := range ops {
+				replay(fresh, now.Add(time.Duration(i)*time.Second))
+			}
+			Expect(got).To(Equal(fresh.EndpointsWithoutTags()), "after %d changes", step+1)
+			Expect(incremental.Endpoints()).To(Equal(fresh.Endpoints()))
+		}
+	})
+})
