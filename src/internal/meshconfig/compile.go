@@ -131,18 +131,9 @@ func (c *Compiler) Compile(table routingtable.Table) (mesh.Config, []error) {
 		return mesh.Config{}, []error{err}
 	}
 	resources = append(resources, sidecar)
-	hosts := make(map[string]compiledHost, len(c.hosts))
-	for _, group := range groupByHost(table.Routes) {
-		host := c.compileHost(group)
-		hosts[group[0].Host] = host
-		errs = append(errs, host.problems...)
-		if host.err != nil {
-			errs = append(errs, fmt.Errorf("host %s dropped: %w", group[0].Host, host.err))
-			continue
-		}
-		resources = append(resources, host.objects...)
-	}
-	c.hosts = hosts
+	objects, problems := c.compileHosts(table.Routes)
+	resources = append(resources, objects...)
+	errs = append(errs, problems...)
 	policies, problems := authorizationPolicies(table, opts)
 	resources = append(resources, policies...)
 	errs = append(errs, problems...)
@@ -151,6 +142,26 @@ func (c *Compiler) Compile(table routingtable.Table) (mesh.Config, []error) {
 		return mesh.Config{}, append(errs, err)
 	}
 	return cfg, errs
+}
+
+// compileHosts builds every host's objects, reusing what an unchanged
+// host got last time, and remembers them for the next call.
+func (c *Compiler) compileHosts(routes []routingtable.Route) ([]mesh.Resource, []error) {
+	var objects []mesh.Resource
+	var errs []error
+	hosts := make(map[string]compiledHost, len(c.hosts))
+	for _, group := range groupByHost(routes) {
+		host := c.compileHost(group)
+		hosts[group[0].Host] = host
+		errs = append(errs, host.problems...)
+		if host.err != nil {
+			errs = append(errs, fmt.Errorf("host %s dropped: %w", group[0].Host, host.err))
+			continue
+		}
+		objects = append(objects, host.objects...)
+	}
+	c.hosts = hosts
+	return objects, errs
 }
 
 // compileHost is hostObjects, or what it gave for Equal routes last time.
