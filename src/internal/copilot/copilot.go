@@ -48,7 +48,7 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 		logger:       logger,
 		registry:     registry,
 		mcp:          mcpserver.New(logger, registry, mcpserver.WithGRPCConfig(cfg.MCP.GRPC)),
-		debouncer:    debounce.New(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
+		debouncer:    debounce.NewLeading(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
 		routesSynced: make(chan struct{}),
 		published:    make(chan struct{}),
 	}

@@ -9,12 +9,27 @@ import (
 type Debouncer struct {
 	Quiet    time.Duration
 	MaxDelay time.Duration
-	pending  chan struct{}
+	// leading runs the callback at once for a notification after a quiet
+	// spell (NewLeading).
+	leading bool
+	pending chan struct{}
 }
 
 // New returns a debouncer; quiet must be positive and maxDelay at least quiet.
 func New(quiet, maxDelay time.Duration) *Debouncer {
 	return &Debouncer{Quiet: quiet, MaxDelay: max(maxDelay, quiet), pending: make(chan struct{}, 1)}
+}
+
+// NewLeading returns a debouncer that runs the callback at once for a
+// notification ending a quiet spell (no run in the last quiet), and
+// debounces the notifications that follow as New does: an isolated change
+// is not delayed, a burst costs at most one run more. Only for callers
+// whose every notified state is consistent on its own (the copilot's
+// sources); the pilot's MCP collections arrive one by one and must settle.
+func NewLeading(quiet, maxDelay time.Duration) *Debouncer {
+	d := New(quiet, maxDelay)
+	d.leading = true
+	return d
 }
 
 // Notify records that something changed.
@@ -37,16 +52,20 @@ func (d *Debouncer) Clear() {
 
 // Run calls fn after each burst of notifications until ctx is done.
 func (d *Debouncer) Run(ctx context.Context, fn func()) {
+	var lastRun time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.pending:
 		}
-		if !d.settle(ctx) {
-			return
+		if !d.leading || time.Since(lastRun) < d.Quiet {
+			if !d.settle(ctx) {
+				return
+			}
 		}
 		fn()
+		lastRun = time.Now()
 	}
 }
 

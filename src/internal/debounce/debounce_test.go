@@ -60,6 +60,27 @@ var _ = Describe("Debouncer", func() {
 		Eventually(calls.Load, 5*time.Second).Should(BeNumerically(">=", 2))
 	})
 
+	It("runs at once, with NewLeading, for a notification after a quiet spell, and debounces what follows", func() {
+		d := debounce.NewLeading(2*time.Second, 10*time.Second)
+		start(d)
+		d.Notify()
+		Eventually(calls.Load, time.Second).Should(BeEquivalentTo(1), "not after the 2 s quiet")
+		for range 10 {
+			d.Notify()
+		}
+		Consistently(calls.Load, time.Second).Should(BeEquivalentTo(1), "the burst right after the run settles")
+		Eventually(calls.Load, 5*time.Second).Should(BeEquivalentTo(2), "then runs once for it")
+		Consistently(calls.Load, 500*time.Millisecond).Should(BeEquivalentTo(2))
+	})
+
+	It("waits for the quiet, without leading edge, even for a single notification", func() {
+		d := debounce.New(time.Second, 10*time.Second)
+		start(d)
+		d.Notify()
+		Consistently(calls.Load, 500*time.Millisecond).Should(BeZero())
+		Eventually(calls.Load, 5*time.Second).Should(BeEquivalentTo(1))
+	})
+
 	It("forgets what was notified before Clear, but not after", func() {
 		d := debounce.New(10*time.Millisecond, 50*time.Millisecond)
 		d.Notify()
