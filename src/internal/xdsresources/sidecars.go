@@ -14,10 +14,9 @@ import (
 // addSidecars builds what every container sidecar shares (the clusters and
 // endpoints of the hosts in its scope, the passthrough cluster, the
 // inbound clusters) and prepares each one's own listeners and routes.
-func (t *Translator) addSidecars(res *Resources, ir envoyir.IR) []error {
+func (t *Translator) addSidecars(res *Resources, ir envoyir.IR, hosts []envoyir.VirtualHost, scope map[string]bool) []error {
 	var errs []error
 	opts := t.opts
-	scope := sidecarClusterNames(ir)
 	for _, c := range ir.Clusters {
 		if scope[c.Name] {
 			errs = add(res.SidecarClusters, t.sidecarClusters.get(c.Name, c, func(c envoyir.Cluster) checked[*clusterv3.Cluster] {
@@ -47,7 +46,7 @@ func (t *Translator) addSidecars(res *Resources, ir envoyir.IR) []error {
 	errs = addBuilt(set.outbound, virtualOutbound, err, errs)
 	set.virtualOutbound = set.outbound[VirtualOutboundListener]
 	delete(set.outbound, VirtualOutboundListener)
-	errs = append(errs, t.addSidecarOutbound(set, sidecarHosts(ir))...)
+	errs = append(errs, t.addSidecarOutbound(set, hosts)...)
 	res.sidecars = set
 	return errs
 }
@@ -91,11 +90,9 @@ func sidecarHosts(ir envoyir.IR) []envoyir.VirtualHost {
 	return hosts
 }
 
-// sidecarClusterNames are the clusters the hosts in the sidecars' scope
-// route to: the internal routes, reached inside the container network.
-func sidecarClusterNames(ir envoyir.IR) map[string]bool {
-	names := map[string]bool{}
-	for _, h := range sidecarHosts(ir) {
+// routedClusters adds to names the clusters the hosts' routes name.
+func routedClusters(names map[string]bool, hosts []envoyir.VirtualHost) map[string]bool {
+	for _, h := range hosts {
 		for _, r := range h.Routes {
 			for _, c := range r.Clusters {
 				names[c.Cluster] = true

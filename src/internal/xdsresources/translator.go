@@ -117,9 +117,13 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 		MeshEndpoints:    make(map[string]*endpointv3.ClusterLoadAssignment, len(ir.LoadAssignments)),
 		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 	}
+	// The hosts in the sidecars' scope, and the clusters they route to:
+	// the internal routes, reached inside the container network.
+	sidecarScope := sidecarHosts(ir)
+	sidecarClusters := routedClusters(map[string]bool{}, sidecarScope)
 	errs := t.addGateways(&res, ir)
-	errs = append(errs, t.addMesh(&res, ir)...)
-	errs = append(errs, t.addSidecars(&res, ir)...)
+	errs = append(errs, t.addMesh(&res, ir, sidecarClusters)...)
+	errs = append(errs, t.addSidecars(&res, ir, sidecarScope, sidecarClusters)...)
 	t.endRound()
 	return res, errs
 }
@@ -183,13 +187,7 @@ func gatewayClusterNames(ir envoyir.IR) map[string]bool {
 	names := map[string]bool{}
 	for _, l := range ir.GatewayListeners {
 		for _, s := range l.Servers {
-			for _, h := range s.VirtualHosts {
-				for _, r := range h.Routes {
-					for _, c := range r.Clusters {
-						names[c.Cluster] = true
-					}
-				}
-			}
+			routedClusters(names, s.VirtualHosts)
 		}
 	}
 	return names
@@ -227,7 +225,7 @@ func (t *Translator) gatewayRouteConfiguration(s envoyir.GatewayServer, port uin
 // addMesh builds what proxyless gRPC clients get: an API listener and route
 // configuration per host and port, and every cluster, in mutual TLS to
 // internal routes when the mesh requires it.
-func (t *Translator) addMesh(res *Resources, ir envoyir.IR) []error {
+func (t *Translator) addMesh(res *Resources, ir envoyir.IR, internal map[string]bool) []error {
 	var errs []error
 	for _, h := range ir.MeshHosts {
 		built := t.meshHosts.get(h.Name, h, t.buildMeshHost)
@@ -241,7 +239,6 @@ func (t *Translator) addMesh(res *Resources, ir envoyir.IR) []error {
 			errs = add(res.Routes, rc, errs)
 		}
 	}
-	internal := sidecarClusterNames(ir)
 	for _, c := range ir.Clusters {
 		in := meshClusterInput{cluster: c, mtls: t.opts.Mesh.MTLS && internal[c.Name]}
 		errs = add(res.MeshClusters, t.meshClusters.get(c.Name, in, func(in meshClusterInput) checked[*clusterv3.Cluster] {
