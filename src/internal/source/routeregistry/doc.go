@@ -38,6 +38,7 @@
 //
 // Concurrency: nothing here starts goroutines or reads a clock (callers pass
 // `now`). A Table is not safe for concurrent use: its owner serialises
-// access. Values returned by Endpoints and Prune share nothing with the
+// access, reads included (Endpoints updates the sorted order the table
+// keeps between snapshots), so a read lock is not enough. Values returned by Endpoints and Prune share nothing with the
 // table.
 package routeregistry
