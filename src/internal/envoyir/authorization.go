@@ -121,13 +121,17 @@ func (t *translation) selectsGateways(ap *security.AuthorizationPolicy) bool {
 // picks every app.
 func (t *translation) selectedApps(ap *security.AuthorizationPolicy) []string {
 	selector := ap.GetSelector().GetMatchLabels()
+	if app, ok := selector[mesh.AppGUIDLabel]; ok {
+		// Only that app's endpoints can carry the label.
+		if t.workloads.selects(app, selector) {
+			return []string{app}
+		}
+		return nil
+	}
 	var apps []string
-	for app, labelSets := range t.appLabels {
-		for _, labels := range labelSets {
-			if labelsMatch(labels, selector) {
-				apps = append(apps, app)
-				break
-			}
+	for app := range t.workloads.labels {
+		if t.workloads.selects(app, selector) {
+			apps = append(apps, app)
 		}
 	}
 	sort.Strings(apps)

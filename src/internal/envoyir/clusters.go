@@ -34,7 +34,7 @@ func (t *translation) buildClusters() {
 			Name: r.name, Host: ref.host, Port: ref.port, Subset: ref.subset,
 			LoadBalancing: loadBalancing(rule), HTTP2: isHTTP2(servicePort(se, ref.port)),
 		})
-		t.ir.LoadAssignments = append(t.ir.LoadAssignments, LoadAssignment{Cluster: r.name, Endpoints: t.endpoints(ref, se, rule)})
+		t.ir.LoadAssignments = append(t.ir.LoadAssignments, LoadAssignment{Cluster: r.name, Endpoints: t.clusterEndpoints(ref, se, rule)})
 	}
 }
 

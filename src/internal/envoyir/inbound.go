@@ -2,6 +2,8 @@ package envoyir
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	networking "istio.io/api/networking/v1alpha3"
@@ -52,86 +54,43 @@ type InboundApp struct {
 // ServiceEntry endpoints labelled with their app. An instance or container
 // IP claimed by two apps is trusted for neither.
 func (t *translation) indexWorkloads(resources []mesh.Resource) {
-	endpoints := 0
-	for _, r := range resources {
-		endpoints += len(r.Spec.(*networking.ServiceEntry).GetEndpoints())
-	}
-	// Sized up front: growing them was a fifth of indexing 100k endpoints.
-	w := Workloads{ByInstance: make(map[string]string, endpoints), ByContainerIP: make(map[string]string, endpoints)}
-	conflicts := map[string]bool{}
-	ports := map[string]map[uint32]bool{}
-	claim := func(index map[string]string, key, app string) {
-		if other, ok := index[key]; ok && other != app {
-			conflicts[key] = true
-		}
-		index[key] = app
-	}
-	for _, r := range resources {
-		se := r.Spec.(*networking.ServiceEntry)
-		for _, we := range se.GetEndpoints() {
-			app := we.GetLabels()[mesh.AppGUIDLabel]
-			if app == "" {
-				continue
-			}
-			if sa := we.GetServiceAccount(); sa != "" {
-				claim(w.ByInstance, sa, app)
-			}
-			if we.GetNetwork() == mesh.ContainerNetwork {
-				claim(w.ByContainerIP, we.GetAddress(), app)
-			}
-			if ports[app] == nil {
-				ports[app] = map[uint32]bool{}
-			}
-			t.appLabels[app] = append(t.appLabels[app], we.GetLabels())
-			addEndpointServicePorts(ports[app], se, we)
-		}
-	}
-	keys := make([]string, 0, len(conflicts))
-	for key := range conflicts {
+	t.workloads.update(resources)
+	keys := make([]string, 0, len(t.workloads.conflicts))
+	for key := range t.workloads.conflicts {
 		keys = append(keys, key)
 	}
 	sort.Strings(keys)
 	for _, key := range keys {
 		t.errs = append(t.errs, fmt.Errorf("workload %s is claimed by two apps; a sidecar claiming it is not served", key))
-		delete(w.ByInstance, key)
-		delete(w.ByContainerIP, key)
 	}
-	t.ir.Workloads = w
-	t.appPorts = ports
+	t.ir.Workloads = t.workloads.workloads
 }
 
-// addEndpointServicePorts adds the service ports an endpoint serves: those
+// endpointServicePorts lists the service ports an endpoint serves: those
 // it maps by name, or every port of its ServiceEntry when it maps none (a
 // TLS-only registration).
-func addEndpointServicePorts(into map[uint32]bool, se *networking.ServiceEntry, we *networking.WorkloadEntry) {
-	mapped := false
+func endpointServicePorts(se *networking.ServiceEntry, we *networking.WorkloadEntry) []uint32 {
+	var mapped []uint32
 	for _, p := range se.GetPorts() {
 		if _, ok := we.GetPorts()[p.GetName()]; ok {
-			into[p.GetNumber()] = true
-			mapped = true
+			mapped = append(mapped, p.GetNumber())
 		}
 	}
-	if mapped {
-		return
+	if len(mapped) > 0 {
+		return mapped
 	}
+	all := make([]uint32, 0, len(se.GetPorts()))
 	for _, p := range se.GetPorts() {
-		into[p.GetNumber()] = true
+		all = append(all, p.GetNumber())
 	}
+	return all
 }
 
 // collectInbound pairs each app's ports with its authorization.
 func (t *translation) collectInbound(authz map[string]*Authorization) {
-	apps := make([]string, 0, len(t.appPorts))
-	for app := range t.appPorts {
-		apps = append(apps, app)
-	}
-	sort.Strings(apps)
+	apps := slices.Sorted(maps.Keys(t.workloads.appPorts))
+	t.ir.Inbound = make([]InboundApp, 0, len(apps))
 	for _, app := range apps {
-		var ports []uint32
-		for p := range t.appPorts[app] {
-			ports = append(ports, p)
-		}
-		sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
-		t.ir.Inbound = append(t.ir.Inbound, InboundApp{AppGUID: app, Ports: ports, Authorization: authz[app]})
+		t.ir.Inbound = append(t.ir.Inbound, InboundApp{AppGUID: app, Ports: t.workloads.appPorts[app], Authorization: authz[app]})
 	}
 }

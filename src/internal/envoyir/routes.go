@@ -36,7 +36,7 @@ func (t *translation) virtualHost(r mesh.Resource, host string, httpRoutes []*ne
 
 func (t *translation) servicePorts(host string) []uint32 {
 	var ports []uint32
-	for _, p := range t.services[host].GetPorts() {
+	for _, p := range t.service(host).GetPorts() {
 		ports = append(ports, p.GetNumber())
 	}
 	sort.Slice(ports, func(i, j int) bool { return ports[i] < ports[j] })
@@ -108,7 +108,7 @@ func (t *translation) weightedClusters(r mesh.Resource, host string, hr *network
 			continue
 		}
 		ref := clusterRef{host: d.GetDestination().GetHost(), port: port, subset: d.GetDestination().GetSubset()}
-		t.clusters[ref] = true
+		t.useCluster(ref)
 		out = append(out, WeightedCluster{Cluster: ClusterName(ref.port, ref.subset, ref.host), Weight: weight})
 		total += weight
 	}
@@ -123,7 +123,7 @@ func (t *translation) destinationPort(d *networking.Destination) (uint32, bool) 
 	if n := d.GetPort().GetNumber(); n != 0 {
 		return n, true
 	}
-	ports := t.services[d.GetHost()].GetPorts()
+	ports := t.service(d.GetHost()).GetPorts()
 	if len(ports) == 1 {
 		return ports[0].GetNumber(), true
 	}

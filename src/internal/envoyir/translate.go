@@ -27,25 +27,41 @@ type translation struct {
 	listeners map[string]map[uint32]*gatewayPort     // by gateway key, then port
 	ir        IR
 	clusters  map[clusterRef]bool
-	appPorts  map[string]map[uint32]bool     // by app
-	appLabels map[string][]map[string]string // endpoint labels, by app
+	workloads *workloadIndex
 	// gatewayLabels are the Gateways' workload selectors.
 	gatewayLabels []map[string]string
 	errs          []error
 	// bound are the host names bound to the mesh (key nil) or a gateway server.
 	bound map[*gatewayServer]map[string]bool
+	// memo is what a Translator remembers (nil: a stateless Translate).
+	memo *memo
+	// recording collects what a memoized virtual host reads and names
+	// while it is built (nil otherwise).
+	recording *vhostMemo
 }
 
 // Translate builds the IR from a mesh configuration. It returns every
 // problem it found; each is confined to the object it names.
 func Translate(cfg mesh.Config) (IR, []error) {
-	t := &translation{
+	t := newTranslation(nil, newWorkloadIndex())
+	t.run(cfg)
+	return t.ir, t.errs
+}
+
+// newTranslation starts a translation that reuses and records into memo
+// (nil: a stateless translation), and brings workloads up to date.
+func newTranslation(memo *memo, workloads *workloadIndex) *translation {
+	return &translation{
 		services:  map[string]*networking.ServiceEntry{},
 		rules:     map[string]*networking.DestinationRule{},
 		listeners: map[string]map[uint32]*gatewayPort{},
 		clusters:  map[clusterRef]bool{},
-		appLabels: map[string][]map[string]string{},
+		memo:      memo,
+		workloads: workloads,
 	}
+}
+
+func (t *translation) run(cfg mesh.Config) {
 	t.indexServices(cfg.Of(mesh.KindServiceEntry))
 	t.indexRules(cfg.Of(mesh.KindDestinationRule))
 	t.indexGateways(cfg.Of(mesh.KindGateway))
@@ -57,7 +73,6 @@ func Translate(cfg mesh.Config) (IR, []error) {
 	t.scopeSidecars(cfg.Of(mesh.KindSidecar))
 	t.indexWorkloads(cfg.Of(mesh.KindServiceEntry))
 	t.collectInbound(t.authorizations(cfg.Of(mesh.KindAuthorizationPolicy)))
-	return t.ir, t.errs
 }
 
 func (t *translation) fail(r mesh.Resource, format string, args ...any) {
@@ -95,7 +110,7 @@ func (t *translation) addVirtualService(r mesh.Resource) {
 		gateways = []string{meshGateway}
 	}
 	for _, host := range vs.GetHosts() {
-		vhost, ok := t.virtualHost(r, host, vs.GetHttp())
+		vhost, ok := t.memoVirtualHost(r, vs, host)
 		if !ok {
 			continue
 		}

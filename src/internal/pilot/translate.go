@@ -18,8 +18,10 @@ import (
 // It is called from one goroutine only.
 type translator struct {
 	xds *xdsserver.Server
-	// resources remembers the previous translation: unchanged resources
-	// are the same messages again (issue 8).
+	// ir and resources remember the previous translation: the IR of
+	// unchanged objects is reused, unchanged resources are the same
+	// messages again (issue 8).
+	ir        *envoyir.Translator
 	resources *xdsresources.Translator
 	logger    lager.Logger
 	duration  prometheus.Histogram
@@ -32,6 +34,7 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 	logger = logger.Session("translator")
 	return &translator{
 		xds:       xds,
+		ir:        envoyir.NewTranslator(),
 		resources: xdsresources.NewTranslator(options),
 		logger:    logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
@@ -52,7 +55,7 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 // the previous resources served.
 func (t *translator) translate(cfg mesh.Config) {
 	start := time.Now()
-	ir, irErrs := envoyir.Translate(cfg)
+	ir, irErrs := t.ir.Translate(cfg)
 	res, resErrs := t.resources.Translate(ir)
 	t.problems.Report(append(irErrs, resErrs...))
 	t.invalid.Set(float64(len(resErrs)))

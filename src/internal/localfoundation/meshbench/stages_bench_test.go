@@ -46,6 +46,7 @@ func BenchmarkStages(b *testing.B) {
 		register(b, reg, p, now)
 	}
 	compiler := meshconfig.NewCompiler(meshconfig.Options{})
+	irs := envoyir.NewTranslator()
 	resources := xdsresources.NewTranslator(xdsresources.Options{})
 	server := xdsserver.New(lager.NewLogger("bench"), nil, "bench")
 	run := func(endpoints source.Endpoints) map[string]time.Duration {
@@ -60,7 +61,7 @@ func BenchmarkStages(b *testing.B) {
 			_ = cfg.CollectionVersion(k.Kind)
 		}
 		lap("collection-versions")
-		ir, _ := envoyir.Translate(cfg)
+		ir, _ := irs.Translate(cfg)
 		lap("envoyir")
 		res, _ := resources.Translate(ir)
 		lap("xdsresources")
