@@ -1,6 +1,9 @@
 package xdsresources
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+)
 
 // memo remembers, for one round of translation, what each resource was
 // built from and what it became. A resource whose input equals its input in
@@ -10,42 +13,48 @@ import "fmt"
 // resource was most of an endpoint change at 100k endpoints).
 //
 // A round ends with endRound; what it did not ask for is forgotten, so a
-// memo holds one round's resources.
+// memo holds one round's resources. Entries are stamped with the round
+// that last asked for them, in place: copying every entry into a new map
+// each round was most of a round's cost once little changed.
 type memo[In, Out any] struct {
-	equal      func(a, b In) bool
-	prev, next map[string]memoEntry[In, Out]
+	equal   func(a, b In) bool
+	round   uint64
+	entries map[string]*memoEntry[In, Out]
 }
 
 type memoEntry[In, Out any] struct {
-	in  In
-	out Out
+	round uint64
+	in    In
+	out   Out
 }
 
 func newMemo[In, Out any](equal func(a, b In) bool) *memo[In, Out] {
-	return &memo[In, Out]{equal: equal, prev: map[string]memoEntry[In, Out]{}, next: map[string]memoEntry[In, Out]{}}
+	return &memo[In, Out]{equal: equal, entries: map[string]*memoEntry[In, Out]{}}
 }
 
 // get returns what key became from an equal input in this round or the one
 // before, and builds it from in otherwise.
 func (m *memo[In, Out]) get(key string, in In, build func(In) Out) Out {
-	if e, ok := m.next[key]; ok && m.equal(e.in, in) {
-		return e.out
-	}
-	if e, ok := m.prev[key]; ok && m.equal(e.in, in) {
+	e := m.entries[key]
+	if e != nil && m.equal(e.in, in) {
 		// Keep this round's input, not the older equal one, so nothing
 		// of an older IR stays reachable.
-		m.next[key] = memoEntry[In, Out]{in: in, out: e.out}
+		e.round, e.in = m.round, in
 		return e.out
 	}
 	out := build(in)
-	m.next[key] = memoEntry[In, Out]{in: in, out: out}
+	if e == nil {
+		m.entries[key] = &memoEntry[In, Out]{round: m.round, in: in, out: out}
+	} else {
+		e.round, e.in, e.out = m.round, in, out
+	}
 	return out
 }
 
-// endRound makes this round the one the next round reuses from.
+// endRound forgets what this round did not ask for, and starts the next.
 func (m *memo[In, Out]) endRound() {
-	m.prev = m.next
-	m.next = make(map[string]memoEntry[In, Out], len(m.prev))
+	maps.DeleteFunc(m.entries, func(_ string, e *memoEntry[In, Out]) bool { return e.round != m.round })
+	m.round++
 }
 
 func equalComparable[T comparable](a, b T) bool { return a == b }

@@ -37,6 +37,13 @@ type Translator struct {
 	sidecarClusters  *memo[envoyir.Cluster, checked[*clusterv3.Cluster]]
 	sidecarRoutes    *memo[[]envoyir.VirtualHost, map[uint32]checked[*routev3.RouteConfiguration]]
 	sidecarListeners *memo[uint32, checked[*listenerv3.Listener]]
+	// sizes are the previous result's map sizes, to size the next one's
+	// up front (growing them was a tenth of a round at 10k hosts).
+	sizes resourceSizes
+}
+
+type resourceSizes struct {
+	gatewayListeners, meshListeners, routes, gatewayClusters, sidecarClusters, gatewayEndpoints, sidecarEndpoints int
 }
 
 // gatewayOverride is the RBAC override every gateway virtual host carries,
@@ -99,23 +106,28 @@ func NewTranslator(opts Options) *Translator {
 	}
 }
 
+// equalLoadAssignments compares endpoints, at once when both are the very
+// slice (envoyir.Translator hands unchanged endpoints on as they were).
 func equalLoadAssignments(a, b envoyir.LoadAssignment) bool {
-	return a.Cluster == b.Cluster && slices.Equal(a.Endpoints, b.Endpoints)
+	if a.Cluster != b.Cluster || len(a.Endpoints) != len(b.Endpoints) {
+		return false
+	}
+	return len(a.Endpoints) == 0 || &a.Endpoints[0] == &b.Endpoints[0] || slices.Equal(a.Endpoints, b.Endpoints)
 }
 
 // Translate builds the resources of every class from the IR, as the
 // package's Translate does.
 func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 	res := Resources{
-		GatewayListeners: map[string]*listenerv3.Listener{},
-		MeshListeners:    map[string]*listenerv3.Listener{},
-		Routes:           map[string]*routev3.RouteConfiguration{},
-		GatewayClusters:  make(map[string]*clusterv3.Cluster, len(ir.Clusters)),
+		GatewayListeners: make(map[string]*listenerv3.Listener, t.sizes.gatewayListeners),
+		MeshListeners:    make(map[string]*listenerv3.Listener, t.sizes.meshListeners),
+		Routes:           make(map[string]*routev3.RouteConfiguration, t.sizes.routes),
+		GatewayClusters:  make(map[string]*clusterv3.Cluster, t.sizes.gatewayClusters),
 		MeshClusters:     make(map[string]*clusterv3.Cluster, len(ir.Clusters)),
-		SidecarClusters:  map[string]*clusterv3.Cluster{},
-		GatewayEndpoints: make(map[string]*endpointv3.ClusterLoadAssignment, len(ir.LoadAssignments)),
+		SidecarClusters:  make(map[string]*clusterv3.Cluster, t.sizes.sidecarClusters),
+		GatewayEndpoints: make(map[string]*endpointv3.ClusterLoadAssignment, t.sizes.gatewayEndpoints),
 		MeshEndpoints:    make(map[string]*endpointv3.ClusterLoadAssignment, len(ir.LoadAssignments)),
-		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
+		SidecarEndpoints: make(map[string]*endpointv3.ClusterLoadAssignment, t.sizes.sidecarEndpoints),
 	}
 	// The hosts in the sidecars' scope, and the clusters they route to:
 	// the internal routes, reached inside the container network.
@@ -125,6 +137,8 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 	errs = append(errs, t.addMesh(&res, ir, sidecarClusters)...)
 	errs = append(errs, t.addSidecars(&res, ir, sidecarScope, sidecarClusters)...)
 	t.endRound()
+	t.sizes = resourceSizes{len(res.GatewayListeners), len(res.MeshListeners), len(res.Routes), len(res.GatewayClusters),
+		len(res.SidecarClusters), len(res.GatewayEndpoints), len(res.SidecarEndpoints)}
 	return res, errs
 }
 
