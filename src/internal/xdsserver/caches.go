@@ -7,33 +7,32 @@ import (
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/log"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
-// caches holds one LinearCache per proxy class for listeners, clusters and
+// caches holds one fleetCache per proxy class for listeners, clusters and
 // endpoints (their content differs by class), and one shared cache for
 // route configurations (their names differ by class).
 type caches struct {
-	gatewayListeners *cachev3.LinearCache
-	meshListeners    *cachev3.LinearCache
-	routes           *cachev3.LinearCache
-	gatewayClusters  *cachev3.LinearCache
-	meshClusters     *cachev3.LinearCache
-	sidecarClusters  *cachev3.LinearCache
-	gatewayEndpoints *cachev3.LinearCache
-	meshEndpoints    *cachev3.LinearCache
-	sidecarEndpoints *cachev3.LinearCache
+	gatewayListeners *fleetCache
+	meshListeners    *fleetCache
+	routes           *fleetCache
+	gatewayClusters  *fleetCache
+	meshClusters     *fleetCache
+	sidecarClusters  *fleetCache
+	gatewayEndpoints *fleetCache
+	meshEndpoints    *fleetCache
+	sidecarEndpoints *fleetCache
 	// memo compares resources for every diff of the server.
 	memo *digestMemo
 }
 
-func newCaches(versionPrefix string, logger log.Logger) caches {
-	linear := func(typeURL string) *cachev3.LinearCache {
-		return cachev3.NewLinearCache(typeURL, cachev3.WithVersionPrefix(versionPrefix+"-"), cachev3.WithLogger(logger))
+func newCaches(versionPrefix string) caches {
+	linear := func(typeURL string) *fleetCache {
+		return newFleetCache(typeURL, versionPrefix+"-")
 	}
 	return caches{
 		gatewayListeners: linear(resourcev3.ListenerType),
@@ -77,17 +76,23 @@ func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string
 	}
 }
 
+// resourceCache is a cache Update changes: a fleetCache, or a sidecar's or
+// proxyless server's own LinearCache.
+type resourceCache interface {
+	UpdateResources(toUpdate map[string]types.Resource, toDelete []string) error
+}
+
 // change is what one cache needs to become current.
 type change struct {
 	name    string
-	cache   *cachev3.LinearCache
+	cache   resourceCache
 	upserts map[string]types.Resource
 	deletes []string
 }
 
 // diff compares the resources a cache holds with the wanted ones by
 // content (memo.equal), so unchanged resources keep their versions.
-func diff[T proto.Message](memo *digestMemo, name string, cache *cachev3.LinearCache, have, want map[string]T) change {
+func diff[T proto.Message](memo *digestMemo, name string, cache resourceCache, have, want map[string]T) change {
 	c := change{name: name, cache: cache, upserts: map[string]types.Resource{}}
 	for key, w := range want {
 		if h, ok := have[key]; !ok || !memo.equal(h, w) {

@@ -2,13 +2,17 @@
 // caches, applies each new set of resources to them, and serves ADS over
 // gRPC to ingress gateways and proxyless gRPC clients.
 //
-// Caches (design.md decision 7): one LinearCache per resource type shared by
+// Caches (design.md decision 7): one fleetCache per resource type shared by
 // the fleet (route configurations, clusters, load assignments), and one
-// listener LinearCache per proxy class; a MuxCache picks the cache from the
-// request's type and the proxy's class. LinearCaches answer named
-// subscriptions (gRPC asks for listeners and clusters by name) and wildcard
-// ones (Envoy's LDS and CDS) alike, and only changed resources get new
-// versions, so an endpoint change touches only EDS.
+// listener fleetCache per proxy class; a MuxCache picks the cache from the
+// request's type and the proxy's class. A fleetCache answers named
+// subscriptions (gRPC asks for listeners and clusters by name) and
+// wildcard ones (Envoy's LDS and CDS) exactly as go-control-plane's
+// LinearCache does (a spec drives both with the same random changes and
+// proxies), at a cost that follows the change, not the subscriptions
+// (ADR 17). Only changed resources get new versions, so an endpoint change
+// touches only EDS. A container sidecar's and a proxyless server's own
+// listeners and routes are in small LinearCaches of their own.
 //
 // Update applies a change make-before-break: additions and changes go out
 // endpoints first, then clusters, routes and listeners; removals go out in

@@ -51,7 +51,7 @@ type Server struct {
 func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *Server {
 	logger = logger.Session("xds-server")
 	cacheLog := cacheLogger(logger)
-	c := newCaches(versionPrefix, cacheLog)
+	c := newCaches(versionPrefix)
 	return &Server{
 		logger:  logger,
 		metrics: newMetrics(reg),

@@ -33,12 +33,12 @@ type servedListener struct {
 type proxylessServers struct {
 	mu        sync.Mutex
 	listeners map[string]*servedListener // by listener name
-	listenerC *cachev3.LinearCache
-	routeC    *cachev3.LinearCache
+	listenerC resourceCache
+	routeC    resourceCache
 	memo      *digestMemo
 }
 
-func newProxylessServers(listeners, routes *cachev3.LinearCache, memo *digestMemo) *proxylessServers {
+func newProxylessServers(listeners, routes resourceCache, memo *digestMemo) *proxylessServers {
 	return &proxylessServers{listeners: map[string]*servedListener{}, listenerC: listeners, routeC: routes, memo: memo}
 }
 
