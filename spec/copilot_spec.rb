@@ -38,7 +38,14 @@ RSpec.describe 'the copilot job' do
 
     it "uses gorouter's and route-emitter's timings by default" do
       expect(config['nats']).to include('minimum_register_interval' => '20s', 'prune_threshold' => '120s',
-                                        'prune_interval' => '30s', 'initial_sync_wait' => '')
+                                        'prune_interval' => '30s', 'initial_sync_wait' => '',
+                                        'greet_window' => '1.5s', 'route_emitter_jitter' => '',
+                                        'initial_sync_quiet_period' => '2s')
+    end
+
+    it 'passes the initial sync timings when set' do
+      timings = { 'greet_window' => '2s', 'route_emitter_jitter' => '8s', 'initial_sync_quiet_period' => '5s', 'initial_sync_wait' => '45s' }
+      expect(config(properties: deep_merge(properties, 'nats' => timings))['nats']).to include(timings)
     end
 
     it 'finds Cloud Controller at api.<system domain> from its link, or where the property says' do
@@ -157,6 +164,8 @@ RSpec.describe 'the copilot job' do
         'a key that is not PEM' => [->(p) { deep_merge(p, 'mcp' => { 'tls' => { 'private_key' => 'secret' } }) }, /mcp.tls.private_key: not a PEM private key/],
         'a bad duration' => [->(p) { deep_merge(p, 'cloud_controller' => { 'full_sync_interval' => 300 }) }, /cloud_controller.full_sync_interval: 300 is not a duration/],
         'a duration without unit' => [->(p) { deep_merge(p, 'debounce' => '100') }, /debounce: "100" is not a duration/],
+        'a route-emitter jitter that is no duration' => [->(p) { deep_merge(p, 'nats' => { 'route_emitter_jitter' => 0.2 }) },
+                                                         /nats.route_emitter_jitter: 0.2 is not a duration/],
         'debug APIs off loopback' => [->(p) { p.merge('status' => { 'address' => '0.0.0.0:9014' }) }, /status.address: 0.0.0.0:9014 is not a loopback host:port; the debug APIs stay on loopback/],
         'a metrics address without port' => [->(p) { p.merge('metrics' => { 'address' => '10.0.0.5' }) }, /metrics.address: 10.0.0.5 is not host:port/],
         'an unknown log level' => [->(p) { p.merge('log_level' => 'warn') }, /log_level: "warn" is not one of debug, info, error, fatal/],

@@ -83,8 +83,8 @@ func (r *Report) details(w func(string, ...any)) {
 	cs, st, in := r.ColdStart, r.Steady, r.Ingest
 	w("| more | |")
 	w("|---|---|")
-	w("| cold start | copilot ready %s (of which NATS initial sync wait %s), pilot ready %s, first gateway %s, all proxies %s |",
-		ms(cs.CopilotReady), ms(cs.InitialSyncWait), ms(cs.PilotReady), ms(cs.FirstGateway), ms(cs.AllProxies))
+	w("| cold start | copilot ready %s (of which NATS initial sync %s), pilot ready %s, first gateway %s, all proxies %s |",
+		ms(cs.CopilotReady), ms(cs.NATSInitialSync), ms(cs.PilotReady), ms(cs.FirstGateway), ms(cs.AllProxies))
 	w("| NATS ingest, one burst of every registration | %s messages published in %s, taken by the copilot in %s: **%s msgs/s**, %d missing, %.2f s copilot CPU |",
 		count(float64(in.Messages)), ms(in.Publish), ms(in.Took), count(in.Rate), in.Missing, in.CopilotCPU.Seconds())
 	w("| steady re-registration, %s | %s msgs/s published, %s msgs/s ingested; copilot %.3f, pilot %.3f, harness %.3f cores; %s builds, %s MCP bytes, %s xDS pushes, %s xDS bytes |",

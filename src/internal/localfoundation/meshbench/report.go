@@ -31,9 +31,11 @@ type Report struct {
 
 // ColdStart times, from starting the copilot and the pilot together.
 type ColdStart struct {
-	// InitialSyncWait is the copilot's wait for route-emitters to re-emit
-	// (1.5 × the register interval by default), part of CopilotReady.
-	InitialSyncWait                                    time.Duration
+	// NATSInitialSync is the copilot's wait for route-emitters to re-emit,
+	// from its NATS connect until its NATS source was ready, as the copilot
+	// measured it (cfmesh_copilot_nats_initial_sync_seconds); part of
+	// CopilotReady.
+	NATSInitialSync                                    time.Duration
 	CopilotReady, PilotReady, FirstGateway, AllProxies time.Duration
 }
 

@@ -29,6 +29,8 @@ var _ = Describe("Run", func() {
 		Expect(err).NotTo(HaveOccurred(), log.String())
 
 		Expect(report.ColdStart.AllProxies).To(BeNumerically(">", 0))
+		Expect(report.ColdStart.NATSInitialSync).To(BeNumerically(">", 0), "read from the copilot's metrics")
+		Expect(report.ColdStart.NATSInitialSync).To(BeNumerically("<", report.ColdStart.CopilotReady))
 		for _, c := range []meshbench.ChangeStats{report.Ours.Endpoint, report.Ours.Weight, report.Naive.Endpoint, report.Naive.Weight} {
 			Expect(c.TimedOut).To(BeZero(), log.String())
 			Expect(c.Proxies).To(BeNumerically(">", 0), "each change is expected by some proxy")

@@ -28,6 +28,14 @@ const (
 	DefaultHostIP = "127.0.0.1"
 	// DefaultInstanceID prefixes the router.start id when InstanceID is unset.
 	DefaultInstanceID = "copilot"
+	// DefaultGreetWindow is half a second longer than route-emitter's 1 s
+	// greet retry.
+	DefaultGreetWindow = 1500 * time.Millisecond
+	// DefaultRouteEmitterJitterFactor is route-emitter's `jitter_factor`.
+	DefaultRouteEmitterJitterFactor = 0.2
+	// DefaultQuietPeriod is how long the table must stay unchanged before
+	// the initial sync can end.
+	DefaultQuietPeriod = 2 * time.Second
 )
 
 // Config is the NATS subscriber's configuration, rendered by BOSH as JSON.
@@ -68,15 +76,43 @@ type Config struct {
 	ServiceDiscoveryPruneThreshold jsonduration.Duration `json:"service_discovery_prune_threshold"`
 	// PruneInterval is how often stale endpoints are pruned (default 30s).
 	PruneInterval jsonduration.Duration `json:"prune_interval"`
-	// InitialSyncWait is how long after router.start the subscriber waits
-	// before it first reports Ready (default 1.5 × MinimumRegisterInterval).
+	// GreetWindow is how long after every connect and reconnect the
+	// subscriber publishes router.start and service-discovery.start a
+	// second time (default 1.5s); it publishes them on connect too.
 	//
-	// Decision: not 1 × the interval. A route-emitter that is already
-	// greeted re-emits within 0.2 × the interval of our router.start
-	// (jitter), but one still greeting (no gorouter around) starts its
-	// ticker on our router.start and re-emits exactly one interval later,
-	// which would race with Ready; half an interval more covers that and
-	// the time a large emit takes.
+	// Decision: two starts, the second after a window longer than
+	// route-emitter's 1 s greet retry (ADR 16). A route-emitter still in
+	// its greet loop first emits one whole interval after whatever ended
+	// the loop. The start on connect ends every greet loop, even one whose
+	// reply inbox the server's no-responders status used up; one greeting
+	// during the window is answered. Either way the second start finds it
+	// greeted, and it re-emits within its jitter like every other one. A
+	// greeted route-emitter re-emits twice: one more emit per connect.
+	GreetWindow jsonduration.Duration `json:"greet_window"`
+	// RouteEmitterJitter is the longest a greeted route-emitter sleeps
+	// after a start message before it re-emits everything: its
+	// jitter_factor × MinimumRegisterInterval (default 0.2 × the interval,
+	// route-emitter's default jitter_factor). Raise it if route-emitters
+	// run with a larger jitter_factor.
+	RouteEmitterJitter jsonduration.Duration `json:"route_emitter_jitter"`
+	// QuietPeriod is how long the endpoint table must stay unchanged before
+	// the initial sync can end (default 2s): a re-emit of many
+	// registrations keeps changing it until the last one is in.
+	QuietPeriod jsonduration.Duration `json:"initial_sync_quiet_period"`
+	// InitialSyncWait bounds the initial sync, measured from the connect:
+	// Ready closes by then even if registrations keep changing the table
+	// (default 1.5 × MinimumRegisterInterval, but at least GreetWindow +
+	// MinimumRegisterInterval + QuietPeriod). Until then Ready closes as
+	// soon as route-emitters have re-emitted (initialSyncEnd).
+	//
+	// Decision: the initial sync used to be this fixed wait, 1.5 intervals
+	// after router.start (30 s by default, the whole cold-start budget);
+	// ADR 16 replaces it with the greet window and the quiet rule. The cap
+	// keeps the old 1.5 intervals, so churn that never lets the table go
+	// quiet holds the copilot back no longer than before. The floor matters
+	// only for short test intervals: it leaves a route-emitter that greets
+	// right after our start (its first emit comes one interval after our
+	// reply) time to be heard.
 	InitialSyncWait jsonduration.Duration `json:"initial_sync_wait"`
 	// ReconnectWait is the pause between reconnect attempts (default 1s).
 	ReconnectWait jsonduration.Duration `json:"reconnect_wait"`
@@ -88,7 +124,11 @@ func (c Config) WithDefaults() Config {
 	setDefault(&c.PruneThreshold, DefaultPruneThreshold)
 	setDefault(&c.ServiceDiscoveryPruneThreshold, DefaultServiceDiscoveryPruneThreshold)
 	setDefault(&c.PruneInterval, DefaultPruneInterval)
-	setDefault(&c.InitialSyncWait, c.MinimumRegisterInterval.Std()*3/2)
+	setDefault(&c.GreetWindow, DefaultGreetWindow)
+	setDefault(&c.RouteEmitterJitter, time.Duration(DefaultRouteEmitterJitterFactor*float64(c.MinimumRegisterInterval)))
+	setDefault(&c.QuietPeriod, DefaultQuietPeriod)
+	setDefault(&c.InitialSyncWait, max(c.MinimumRegisterInterval.Std()*3/2,
+		c.GreetWindow.Std()+c.MinimumRegisterInterval.Std()+c.QuietPeriod.Std()))
 	setDefault(&c.ReconnectWait, DefaultReconnectWait)
 	if c.HostIP == "" {
 		c.HostIP = DefaultHostIP
@@ -121,6 +161,11 @@ func (c Config) Validate() error {
 	if net.ParseIP(c.HostIP) == nil {
 		return fmt.Errorf("host_ip: %q is not an IP address", c.HostIP)
 	}
+	return c.validateTimings()
+}
+
+// validateTimings checks the durations and how they relate.
+func (c Config) validateTimings() error {
 	for _, d := range []struct {
 		name  string
 		value jsonduration.Duration
@@ -128,6 +173,8 @@ func (c Config) Validate() error {
 		{"minimum_register_interval", c.MinimumRegisterInterval}, {"prune_threshold", c.PruneThreshold},
 		{"service_discovery_prune_threshold", c.ServiceDiscoveryPruneThreshold},
 		{"prune_interval", c.PruneInterval}, {"initial_sync_wait", c.InitialSyncWait}, {"reconnect_wait", c.ReconnectWait},
+		{"greet_window", c.GreetWindow}, {"route_emitter_jitter", c.RouteEmitterJitter},
+		{"initial_sync_quiet_period", c.QuietPeriod},
 	} {
 		if d.value <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", d.name, d.value)
@@ -135,6 +182,10 @@ func (c Config) Validate() error {
 	}
 	if c.MinimumRegisterInterval.Std() < time.Second {
 		return fmt.Errorf("minimum_register_interval: must be at least 1s (it is sent in whole seconds), got %s", c.MinimumRegisterInterval)
+	}
+	if c.InitialSyncWait <= c.GreetWindow {
+		return fmt.Errorf("initial_sync_wait (%s) must be longer than greet_window (%s): both count from the connect, and the initial sync waits for the start published after the greet window",
+			c.InitialSyncWait, c.GreetWindow)
 	}
 	for _, threshold := range []struct {
 		name  string

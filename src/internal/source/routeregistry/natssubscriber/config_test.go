@@ -25,16 +25,32 @@ var _ = Describe("Config", func() {
 		Expect(cfg.PruneThreshold.Std()).To(Equal(120 * time.Second))
 		Expect(cfg.ServiceDiscoveryPruneThreshold.Std()).To(Equal(180*time.Second), "the service-discovery-controller's staleness threshold")
 		Expect(cfg.PruneInterval.Std()).To(Equal(30 * time.Second))
-		Expect(cfg.InitialSyncWait.Std()).To(Equal(30 * time.Second))
+		Expect(cfg.InitialSyncWait.Std()).To(Equal(30*time.Second), "1.5 register intervals")
+		Expect(cfg.GreetWindow.Std()).To(Equal(1500*time.Millisecond), "longer than route-emitter's 1s greet retry")
+		Expect(cfg.RouteEmitterJitter.Std()).To(Equal(4*time.Second), "route-emitter's jitter_factor 0.2 × the interval")
+		Expect(cfg.QuietPeriod.Std()).To(Equal(2 * time.Second))
 		Expect(cfg.ReconnectWait.Std()).To(Equal(time.Second))
 		Expect(cfg.HostIP).To(Equal("127.0.0.1"))
 		Expect(cfg.InstanceID).To(Equal("copilot"))
 		Expect(cfg.Validate()).To(Succeed())
 	})
 
-	It("derives the initial sync wait from a configured interval", func() {
+	It("derives the initial sync wait and the route-emitter jitter from a configured interval", func() {
 		cfg := natssubscriber.Config{MinimumRegisterInterval: jsonduration.Duration(10 * time.Second)}.WithDefaults()
 		Expect(cfg.InitialSyncWait.Std()).To(Equal(15 * time.Second))
+		Expect(cfg.RouteEmitterJitter.Std()).To(Equal(2 * time.Second))
+	})
+
+	It("by default waits at most long enough for a route-emitter that greets right after the start, even at short intervals", func() {
+		cfg := natssubscriber.Config{MinimumRegisterInterval: jsonduration.Duration(time.Second)}.WithDefaults()
+		Expect(cfg.InitialSyncWait.Std()).To(Equal(4500*time.Millisecond), "greet window 1.5s + interval 1s + quiet 2s, not 1.5s")
+		Expect(cfg.RouteEmitterJitter.Std()).To(Equal(200 * time.Millisecond))
+
+		cfg = natssubscriber.Config{
+			MinimumRegisterInterval: jsonduration.Duration(time.Second), GreetWindow: jsonduration.Duration(100 * time.Millisecond),
+			QuietPeriod: jsonduration.Duration(200 * time.Millisecond),
+		}.WithDefaults()
+		Expect(cfg.InitialSyncWait.Std()).To(Equal(1500 * time.Millisecond))
 	})
 
 	It("reads the JSON BOSH renders", func() {
@@ -46,7 +62,8 @@ var _ = Describe("Config", func() {
 			"host_ip": "10.0.1.2", "instance_id": "copilot-1",
 			"minimum_register_interval": "10s", "prune_threshold": "1m", "prune_interval": "15s",
 			"service_discovery_prune_threshold": "3m",
-			"initial_sync_wait": "25s", "reconnect_wait": "500ms"
+			"initial_sync_wait": "25s", "reconnect_wait": "500ms",
+			"greet_window": "2s", "route_emitter_jitter": "3s", "initial_sync_quiet_period": "1500ms"
 		}`), &cfg)).To(Succeed())
 		Expect(cfg).To(Equal(natssubscriber.Config{
 			Servers: []string{"tls://nats.service.cf.internal:4224"}, User: "nats", Password: "secret",
@@ -57,6 +74,9 @@ var _ = Describe("Config", func() {
 			ServiceDiscoveryPruneThreshold: jsonduration.Duration(3 * time.Minute),
 			InitialSyncWait:                jsonduration.Duration(25 * time.Second),
 			ReconnectWait:                  jsonduration.Duration(500 * time.Millisecond),
+			GreetWindow:                    jsonduration.Duration(2 * time.Second),
+			RouteEmitterJitter:             jsonduration.Duration(3 * time.Second),
+			QuietPeriod:                    jsonduration.Duration(1500 * time.Millisecond),
 		}))
 		encoded, err := json.Marshal(cfg.MinimumRegisterInterval)
 		Expect(err).NotTo(HaveOccurred())
@@ -93,6 +113,12 @@ var _ = Describe("Config", func() {
 		Entry("internal threshold not above the interval", func(c *natssubscriber.Config) {
 			c.ServiceDiscoveryPruneThreshold = jsonduration.Duration(20 * time.Second)
 		}, "service_discovery_prune_threshold"),
+		Entry("negative greet window", func(c *natssubscriber.Config) { c.GreetWindow = -1 }, "greet_window: must be positive"),
+		Entry("no route-emitter jitter", func(c *natssubscriber.Config) { c.RouteEmitterJitter = 0 }, "route_emitter_jitter: must be positive"),
+		Entry("no quiet period", func(c *natssubscriber.Config) { c.QuietPeriod = 0 }, "initial_sync_quiet_period: must be positive"),
+		Entry("initial sync wait within the greet window", func(c *natssubscriber.Config) {
+			c.InitialSyncWait, c.GreetWindow = jsonduration.Duration(time.Second), jsonduration.Duration(time.Second)
+		}, "initial_sync_wait (1s) must be longer than greet_window (1s)"),
 	)
 
 	It("never puts credentials from a server URL into an error", func() {

@@ -78,13 +78,15 @@ func (s *Subscriber) handleInternalRegistration(msg *nats.Msg) {
 	s.onChange()
 }
 
-// apply changes the table under the lock and reports whether it changed.
+// apply changes the table under the lock and reports whether it changed;
+// a change also restarts the initial sync's quiet period.
 func (s *Subscriber) apply(change func(*routeregistry.Table) bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !change(&s.table) {
 		return false
 	}
+	s.lastChange = time.Now()
 	s.snapshot, s.routing = nil, nil
 	s.metrics.endpoints.Set(float64(s.table.Len()))
 	return true
@@ -104,6 +106,8 @@ func (s *Subscriber) reject(msg *nats.Msg, err error) {
 	})
 }
 
+// handleGreet answers a route-emitter's greet with our start message and
+// records when, for the initial sync (initialSyncEnd).
 func (s *Subscriber) handleGreet(msg *nats.Msg, reply []byte) {
 	if msg.Reply == "" {
 		s.metrics.reject(msg.Subject, "no_reply_subject")
@@ -115,6 +119,7 @@ func (s *Subscriber) handleGreet(msg *nats.Msg, reply []byte) {
 		s.logger.Error("greet-reply-failed", err, lager.Data{"subject": msg.Subject, "reply": msg.Reply})
 		return
 	}
+	s.markGreet(time.Now())
 	s.logger.Debug("greet-answered", lager.Data{"subject": msg.Subject, "reply": msg.Reply})
 }
 

@@ -21,6 +21,9 @@ import (
 	"github.com/nats-io/nats.go"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 )
 
 // startNATS starts an embedded nats-server on 127.0.0.1; port -1 picks a
@@ -248,5 +251,24 @@ func closed(ch <-chan struct{}) func() error {
 		default:
 			return errNotClosed
 		}
+	}
+}
+
+// testConfig is the subscriber specs' configuration: a 1s register
+// interval and short timings, the initial sync's included (greet window
+// 100ms, jitter 200ms, quiet 200ms, capped at 3s).
+func testConfig(server string) natssubscriber.Config {
+	return natssubscriber.Config{
+		Servers:                 []string{server},
+		HostIP:                  "10.0.0.9",
+		InstanceID:              "copilot-0",
+		MinimumRegisterInterval: jsonduration.Duration(time.Second),
+		PruneThreshold:          jsonduration.Duration(1500 * time.Millisecond),
+		PruneInterval:           jsonduration.Duration(50 * time.Millisecond),
+		GreetWindow:             jsonduration.Duration(100 * time.Millisecond),
+		RouteEmitterJitter:      jsonduration.Duration(200 * time.Millisecond),
+		QuietPeriod:             jsonduration.Duration(200 * time.Millisecond),
+		InitialSyncWait:         jsonduration.Duration(3 * time.Second),
+		ReconnectWait:           jsonduration.Duration(50 * time.Millisecond),
 	}
 }

@@ -31,6 +31,7 @@ type metrics struct {
 	connected        prometheus.Gauge
 	pruned           prometheus.Counter
 	pruningSuspended prometheus.Gauge
+	initialSync      prometheus.Gauge
 }
 
 // newMetrics creates the subscriber's metrics and registers them with reg
@@ -61,6 +62,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		pruningSuspended: factory.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_copilot_nats_pruning_suspended",
 			Help: "1 while pruning is suspended because NATS is not connected.",
+		}),
+		initialSync: factory.NewGauge(prometheus.GaugeOpts{
+			Name: "cfmesh_copilot_nats_initial_sync_seconds",
+			Help: "Seconds from the NATS connect to the end of the initial sync (Ready), set once; 0 before.",
 		}),
 		accepted: map[string]prometheus.Counter{},
 	}

@@ -40,6 +40,9 @@ type Subscriber struct {
 	table    routeregistry.Table
 	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
 	routing  source.Endpoints // the same for RoutingEndpoints
+	// lastGreet is when a greet was last answered, lastChange when the
+	// table last changed by a registration: what the initial sync waits on.
+	lastGreet, lastChange time.Time
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -89,11 +92,13 @@ func New(cfg Config, logger lager.Logger, reg prometheus.Registerer, onChange fu
 	}, nil
 }
 
-// Ready is closed once the subscriber has stayed connected for
-// InitialSyncWait after publishing router.start (a disconnect during the
-// wait starts it over on reconnect), so route-emitters have re-emitted
-// every registration. A copilot must not publish a world before that. It
-// is never closed while NATS is unreachable.
+// Ready is closed once the initial sync is over: after a connect (and the
+// starts), the greet window, the starts again, and then either every route-emitter has had
+// time to re-emit and the table has stayed unchanged for QuietPeriod, or
+// InitialSyncWait has passed since the connect (initialSyncEnd). A
+// disconnect before then starts it over on reconnect. A copilot must not
+// publish a world before Ready. It is never closed while NATS is
+// unreachable.
 func (s *Subscriber) Ready() <-chan struct{} {
 	return s.ready
 }
@@ -168,8 +173,8 @@ func (s *Subscriber) Run(ctx context.Context) error {
 func (s *Subscriber) loop(ctx context.Context, nc *nats.Conn, events <-chan connEvent, closed <-chan struct{}) error {
 	pruneTicker := time.NewTicker(s.cfg.PruneInterval.Std())
 	defer pruneTicker.Stop()
-	var syncTimer *time.Timer
-	var synced <-chan time.Time
+	var initial initialSync
+	defer initial.stop()
 	connected := false
 	for {
 		select {
@@ -179,15 +184,15 @@ func (s *Subscriber) loop(ctx context.Context, nc *nats.Conn, events <-chan conn
 			return errors.New("nats subscriber: connection closed unexpectedly")
 		case ev := <-events:
 			connected = s.handleConnEvent(nc, ev, connected)
-			stopTimer(syncTimer)
-			syncTimer, synced = nil, nil
-			if connected && !s.isReady() {
-				syncTimer = time.NewTimer(s.cfg.InitialSyncWait.Std())
-				synced = syncTimer.C
+			initial.stop()
+			if connected {
+				initial = newInitialSync(time.Now(), s.cfg.GreetWindow.Std())
 			}
-		case <-synced:
-			synced = nil
-			s.markReady()
+		case <-initial.windowEnded():
+			s.publishStarts(nc)
+			initial.published(time.Now(), s.isReady(), s.cfg.QuietPeriod.Std()/4)
+		case <-initial.checks():
+			s.checkInitialSync(&initial)
 		case <-pruneTicker.C:
 			if connected {
 				s.prune()
@@ -196,14 +201,9 @@ func (s *Subscriber) loop(ctx context.Context, nc *nats.Conn, events <-chan conn
 	}
 }
 
-func stopTimer(t *time.Timer) {
-	if t != nil {
-		t.Stop()
-	}
-}
-
 // handleConnEvent applies a connection state change and returns whether
-// the subscriber is now connected.
+// the subscriber is now connected. It publishes the starts; they are
+// published again after the greet window (loop).
 func (s *Subscriber) handleConnEvent(nc *nats.Conn, ev connEvent, wasConnected bool) bool {
 	if ev == eventDisconnected {
 		s.metrics.connected.Set(0)
@@ -228,6 +228,9 @@ func (s *Subscriber) handleConnEvent(nc *nats.Conn, ev connEvent, wasConnected b
 		s.metrics.pruningSuspended.Set(0)
 		s.logger.Info("nats-connected", lager.Data{"server": nc.ConnectedUrlRedacted()})
 	}
+	// This start ends the greet loop of every route-emitter, even one whose
+	// reply inbox is gone (ADR 16); the one after the greet window (loop)
+	// makes every route-emitter re-emit.
 	s.publishStarts(nc)
 	return true
 }
@@ -249,25 +252,6 @@ func (s *Subscriber) publishStarts(nc *nats.Conn) {
 		}
 		s.logger.Info(start.action+"-published", lager.Data{"message": string(start.message)})
 	}
-}
-
-func (s *Subscriber) isReady() bool {
-	select {
-	case <-s.ready:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *Subscriber) markReady() {
-	s.readyOnce.Do(func() {
-		s.mu.Lock()
-		endpoints := s.table.Len()
-		s.mu.Unlock()
-		s.logger.Info("initial-sync-complete", lager.Data{"endpoints": endpoints, "waited": s.cfg.InitialSyncWait.String()})
-		close(s.ready)
-	})
 }
 
 // prune removes stale endpoints; Run calls it only while connected.

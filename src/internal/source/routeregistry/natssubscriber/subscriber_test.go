@@ -53,16 +53,7 @@ var _ = Describe("Subscriber", func() {
 		logger = lagertest.NewTestLogger("test")
 		registry = prometheus.NewRegistry()
 		changes.Store(0)
-		cfg = natssubscriber.Config{
-			Servers:                 []string{proxy.URL()},
-			HostIP:                  "10.0.0.9",
-			InstanceID:              "copilot-0",
-			MinimumRegisterInterval: jsonduration.Duration(time.Second),
-			PruneThreshold:          jsonduration.Duration(1500 * time.Millisecond),
-			PruneInterval:           jsonduration.Duration(50 * time.Millisecond),
-			InitialSyncWait:         jsonduration.Duration(200 * time.Millisecond),
-			ReconnectWait:           jsonduration.Duration(50 * time.Millisecond),
-		}
+		cfg = testConfig(proxy.URL())
 		subscriber = nil
 	})
 
@@ -403,40 +394,6 @@ var _ = Describe("Subscriber", func() {
 			// Nobody re-registers it, so it goes once the threshold passes.
 			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(BeEmpty())
 			Expect(metricValue(registry, "cfmesh_copilot_nats_pruned_endpoints_total")).To(Equal(1.0))
-		})
-	})
-
-	Describe("Ready", func() {
-		It("closes only after router.start and InitialSyncWait", func() {
-			proxy.Down()
-			start()
-			Consistently(closed(subscriber.Ready()), 500*time.Millisecond, pollEvery).ShouldNot(Succeed(),
-				"not ready while NATS is unreachable, although InitialSyncWait has long passed")
-
-			proxy.Up()
-			Eventually(closed(subscriber.Ready()), waitTimeout, pollEvery).Should(Succeed())
-			messages := logger.LogMessages()
-			Expect(messages).To(ContainElement("test.nats-subscriber.initial-sync-complete"))
-			startIndex, readyIndex := -1, -1
-			for i, m := range messages {
-				if m == "test.nats-subscriber.router-start-published" && startIndex < 0 {
-					startIndex = i
-				}
-				if m == "test.nats-subscriber.initial-sync-complete" {
-					readyIndex = i
-				}
-			}
-			Expect(startIndex).To(BeNumerically(">=", 0))
-			Expect(startIndex).To(BeNumerically("<", readyIndex))
-		})
-
-		It("holds registrations received during the initial sync when it closes", func() {
-			cfg.InitialSyncWait = jsonduration.Duration(time.Second)
-			startAndWaitForRouterStart()
-			// route-emitter's answer to router.start.
-			publish(routeregistry.SubjectRegister, registration("10.0.0.1", 8080, "a.example.com", ""))
-			Eventually(closed(subscriber.Ready()), waitTimeout, pollEvery).Should(Succeed())
-			Expect(subscriber.Endpoints()).To(HaveLen(1))
 		})
 	})
 
