@@ -20,8 +20,15 @@ type ChangeStats struct {
 }
 
 // settle is the pause after a change converged before the next one, so
-// late pushes are counted with the change that caused them.
-const settle = 300 * time.Millisecond
+// late pushes are counted with the change that caused them: the proxies
+// must have received nothing for settle (at most maxSettle in all). A
+// change that also resends every cluster to every State-of-the-World
+// sidecar (a new cluster) pushes for longer than its subscribed proxies
+// take to ACK it; the next change must not pay for that.
+const (
+	settle    = 300 * time.Millisecond
+	maxSettle = 15 * time.Second
+)
 
 // changeRun measures changes one at a time against one fleet.
 type changeRun struct {
@@ -101,7 +108,7 @@ func (r changeRun) one(ctx context.Context, c change) (changeResult, error) {
 	if acked < expected || expected == 0 {
 		res.timedOut, res.latency = true, r.timeout
 	}
-	sleepCtx(ctx, settle)
+	r.quiesce(ctx)
 	r.fleet.watching.Store(nil)
 	after, err := Scrape(ctx, r.copilotStatus)
 	if err != nil {
@@ -123,4 +130,18 @@ func percentile(values []time.Duration, q float64) time.Duration {
 	slices.Sort(sorted)
 	rank := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[min(max(rank, 0), len(sorted)-1)]
+}
+
+// quiesce waits until the proxies have received nothing for settle, or
+// maxSettle has passed.
+func (r changeRun) quiesce(ctx context.Context) {
+	deadline := time.Now().Add(maxSettle)
+	for last := r.fleet.bytes.Load(); ctx.Err() == nil; {
+		sleepCtx(ctx, settle)
+		now := r.fleet.bytes.Load()
+		if now == last || time.Now().After(deadline) {
+			return
+		}
+		last = now
+	}
 }
