@@ -99,15 +99,17 @@ func (c *fleetCache) versionString(v uint64) string {
 // UpdateResources sets and deletes resources in one new version, and
 // answers every open watch the change concerns.
 func (c *fleetCache) UpdateResources(toUpdate map[string]types.Resource, toDelete []string) error {
+	for name, res := range toUpdate {
+		if res == nil {
+			return fmt.Errorf("resource %s is nil; nothing was updated", name)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.version++
 	version := c.versionString(c.version)
 	changed := make([]string, 0, len(toUpdate)+len(toDelete))
 	for name, res := range toUpdate {
-		if res == nil {
-			return fmt.Errorf("resource %s is nil", name)
-		}
 		c.resources[name] = newFleetResource(res, version)
 		changed = append(changed, name)
 	}

@@ -326,3 +326,16 @@ var _ = Describe("fleetCache", func() {
 		Expect(names).NotTo(BeNil(), "no change is not 'unknown'")
 	})
 })
+
+var _ = Describe("fleetCache.UpdateResources", func() {
+	It("refuses a nil resource and changes nothing", func() {
+		c := newFleetCache(resourcev3.EndpointType, "p-")
+		la := &endpointv3.ClusterLoadAssignment{ClusterName: "a"}
+		Expect(c.UpdateResources(map[string]types.Resource{"a": la}, nil)).To(Succeed())
+		err := c.UpdateResources(map[string]types.Resource{"a": nil, "b": la}, []string{"a"})
+		Expect(err).To(MatchError(ContainSubstring("resource a is nil")))
+		Expect(c.version).To(Equal(uint64(1)))
+		Expect(c.resources).To(HaveKey("a"))
+		Expect(c.resources).NotTo(HaveKey("b"))
+	})
+})
