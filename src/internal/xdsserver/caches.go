@@ -31,19 +31,19 @@ type caches struct {
 }
 
 func newCaches(versionPrefix string) caches {
-	linear := func(typeURL string) *fleetCache {
+	shared := func(typeURL string) *fleetCache {
 		return newFleetCache(typeURL, versionPrefix+"-")
 	}
 	return caches{
-		gatewayListeners: linear(resourcev3.ListenerType),
-		meshListeners:    linear(resourcev3.ListenerType),
-		routes:           linear(resourcev3.RouteType),
-		gatewayClusters:  linear(resourcev3.ClusterType),
-		meshClusters:     linear(resourcev3.ClusterType),
-		sidecarClusters:  linear(resourcev3.ClusterType),
-		gatewayEndpoints: linear(resourcev3.EndpointType),
-		meshEndpoints:    linear(resourcev3.EndpointType),
-		sidecarEndpoints: linear(resourcev3.EndpointType),
+		gatewayListeners: shared(resourcev3.ListenerType),
+		meshListeners:    shared(resourcev3.ListenerType),
+		routes:           shared(resourcev3.RouteType),
+		gatewayClusters:  shared(resourcev3.ClusterType),
+		meshClusters:     shared(resourcev3.ClusterType),
+		sidecarClusters:  shared(resourcev3.ClusterType),
+		gatewayEndpoints: shared(resourcev3.EndpointType),
+		meshEndpoints:    shared(resourcev3.EndpointType),
+		sidecarEndpoints: shared(resourcev3.EndpointType),
 		memo:             newDigestMemo(),
 	}
 }

@@ -27,7 +27,8 @@ import (
 //     changed name concerns it.
 //   - LinearCache compared every subscribed resource when a change woke a
 //     watch and again when the proxy ACKed. An open watch was up to date
-//     when it was opened, so fleetCache compares only the changed names;
+//     when it was opened, so fleetCache compares only the names changed
+//     since;
 //     an ACK is compared against the changes since the version it answers,
 //     from a log of changes (knownVersion), and only otherwise in full.
 //
