@@ -76,8 +76,35 @@ func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string
 	}
 }
 
-// resourceCache is a cache Update changes: a fleetCache, or a sidecar's or
-// proxyless server's own LinearCache.
+// shared returns the shared cache behind a class key, nil for a sidecar's
+// own listeners and routes.
+func (c caches) shared(key string) *fleetCache {
+	gateway, mesh, sidecar := xdsresources.ClassGateway, xdsresources.ClassMesh, xdsresources.ClassSidecar
+	switch key {
+	case classKey(resourcev3.ListenerType, gateway):
+		return c.gatewayListeners
+	case classKey(resourcev3.ListenerType, mesh):
+		return c.meshListeners
+	case classKey(resourcev3.RouteType, gateway), classKey(resourcev3.RouteType, mesh):
+		return c.routes
+	case classKey(resourcev3.ClusterType, gateway):
+		return c.gatewayClusters
+	case classKey(resourcev3.ClusterType, mesh):
+		return c.meshClusters
+	case classKey(resourcev3.ClusterType, sidecar):
+		return c.sidecarClusters
+	case classKey(resourcev3.EndpointType, gateway):
+		return c.gatewayEndpoints
+	case classKey(resourcev3.EndpointType, mesh):
+		return c.meshEndpoints
+	case classKey(resourcev3.EndpointType, sidecar):
+		return c.sidecarEndpoints
+	}
+	return nil
+}
+
+// resourceCache is a cache Update changes: a fleetCache (shared, or a
+// sidecar's own) or a proxyless server's.
 type resourceCache interface {
 	UpdateResources(toUpdate map[string]types.Resource, toDelete []string) error
 }

@@ -33,10 +33,20 @@ func (s *Server) callbacks() serverv3.Callbacks {
 			return s.onOpen(ctx, streamKey{id: id, delta: true})
 		},
 		StreamRequestFunc: func(id int64, r *discoveryv3.DiscoveryRequest) error {
-			return s.onRequest(request{streamKey{id: id}, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage(), r.GetResourceNames()})
+			key := streamKey{id: id}
+			if err := s.onRequest(request{key, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage(), r.GetResourceNames()}); err != nil {
+				return err
+			}
+			r.ResourceNames = s.sotwNames(key, r.GetNode(), r.GetTypeUrl(), r.GetResourceNames())
+			return nil
 		},
 		StreamDeltaRequestFunc: func(id int64, r *discoveryv3.DeltaDiscoveryRequest) error {
-			return s.onRequest(request{streamKey{id: id, delta: true}, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage(), r.GetResourceNamesSubscribe()})
+			key := streamKey{id: id, delta: true}
+			if err := s.onRequest(request{key, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage(), r.GetResourceNamesSubscribe()}); err != nil {
+				return err
+			}
+			s.deltaNames(key, r.GetNode(), r.GetTypeUrl(), r.GetResourceNamesSubscribe())
+			return nil
 		},
 		StreamClosedFunc:      func(id int64, node *corev3.Node) { s.onClosed(streamKey{id: id}, node) },
 		DeltaStreamClosedFunc: func(id int64, node *corev3.Node) { s.onClosed(streamKey{id: id, delta: true}, node) },
@@ -168,6 +178,7 @@ func (s *Server) reject(r request, reason string, err error) error {
 
 func (s *Server) onClosed(key streamKey, node *corev3.Node) {
 	s.streams.closed(key)
+	s.names.forget(key)
 	class, known := s.proxies.remove(key)
 	if !known {
 		return

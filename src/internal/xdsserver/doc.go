@@ -11,8 +11,10 @@
 // LinearCache does (a spec drives both with the same random changes and
 // proxies), at a cost that follows the change, not the subscriptions
 // (ADR 17). Only changed resources get new versions, so an endpoint change
-// touches only EDS. A container sidecar's and a proxyless server's own
-// listeners and routes are in small LinearCaches of their own.
+// touches only EDS. A container sidecar's listeners and route
+// configurations (its inbound ones, and the outbound ones every sidecar
+// shares) are in fleetCaches of its own, which encode a message they share
+// with other sidecars once for all (sharedEncodings).
 //
 // Update applies a change make-before-break: additions and changes go out
 // endpoints first, then clusters, routes and listeners; removals go out in

@@ -38,6 +38,10 @@ type fleetCache struct {
 	typeURL   string
 	prefix    string
 	fullState bool // State of the World responses carry every subscribed resource
+	// encodings, when set, encodes the messages this cache shares with
+	// others once for all of them (a sidecar's own caches); nil encodes
+	// each of its resources for this cache alone.
+	encodings *sharedEncodings
 
 	mu        sync.Mutex
 	version   uint64
@@ -52,27 +56,12 @@ var _ cachev3.Cache = (*fleetCache)(nil)
 // fleetResource is a resource with its versions and encoding, computed at
 // most once.
 type fleetResource struct {
+	encoding
+	// name is the key it is held under: requests share this string.
+	name     string
 	resource types.Resource
 	// version is the cache version of its last change, with the prefix.
 	version string
-	encoded func() ([]byte, error)
-	hash    func() (string, error)
-}
-
-func newFleetResource(res types.Resource, version string) *fleetResource {
-	encoded := sync.OnceValues(func() ([]byte, error) { return cachev3.MarshalResource(res) })
-	return &fleetResource{
-		resource: res,
-		version:  version,
-		encoded:  encoded,
-		hash: sync.OnceValues(func() (string, error) {
-			b, err := encoded()
-			if err != nil {
-				return "", fmt.Errorf("encoding: %w", err)
-			}
-			return cachev3.HashResource(b), nil
-		}),
-	}
 }
 
 // versionFor is the resource's version in State of the World or Delta.
@@ -93,6 +82,48 @@ func newFleetCache(typeURL, prefix string) *fleetCache {
 	}
 }
 
+func (c *fleetCache) newResource(name string, res types.Resource, version string) *fleetResource {
+	r := &fleetResource{name: name, resource: res, version: version}
+	if previous, ok := c.resources[name]; ok {
+		r.name = previous.name // the string requests already share
+	}
+	if c.encodings == nil {
+		r.encoding = newEncoding(res)
+	} else {
+		r.encoding = c.encodings.acquire(res)
+	}
+	return r
+}
+
+// shareNames replaces, in place, each name the cache holds with the
+// cache's own string (requestedNames).
+func (c *fleetCache) shareNames(names []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, name := range names {
+		if r, ok := c.resources[name]; ok {
+			names[i] = r.name
+		}
+	}
+}
+
+func (c *fleetCache) releaseResource(r *fleetResource) {
+	if r != nil && c.encodings != nil {
+		c.encodings.release(r.resource)
+	}
+}
+
+// release lets go of every resource's shared encoding: the cache is no
+// longer served (a sidecar's last stream closed).
+func (c *fleetCache) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.resources {
+		c.releaseResource(r)
+	}
+	c.encodings = nil
+}
+
 func (c *fleetCache) versionString(v uint64) string {
 	return c.prefix + strconv.FormatUint(v, 10)
 }
@@ -111,10 +142,13 @@ func (c *fleetCache) UpdateResources(toUpdate map[string]types.Resource, toDelet
 	version := c.versionString(c.version)
 	changed := make([]string, 0, len(toUpdate)+len(toDelete))
 	for name, res := range toUpdate {
-		c.resources[name] = newFleetResource(res, version)
+		previous := c.resources[name]
+		c.resources[name] = c.newResource(name, res, version)
+		c.releaseResource(previous)
 		changed = append(changed, name)
 	}
 	for _, name := range toDelete {
+		c.releaseResource(c.resources[name])
 		delete(c.resources, name)
 		changed = append(changed, name)
 	}

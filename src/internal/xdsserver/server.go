@@ -35,6 +35,7 @@ type Server struct {
 	streams *streams
 	nodes   *sidecarNodes
 	servers *proxylessServers
+	names   *requestedNames
 
 	mu      sync.Mutex
 	current xdsresources.Resources
@@ -50,7 +51,6 @@ type Server struct {
 // proxy reconnecting from a peer always gets a full answer.
 func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *Server {
 	logger = logger.Session("xds-server")
-	cacheLog := cacheLogger(logger)
 	c := newCaches(versionPrefix)
 	return &Server{
 		logger:  logger,
@@ -58,8 +58,9 @@ func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *
 		caches:  c,
 		proxies: newProxies(),
 		streams: newStreams(DefaultMaxStreamsPerPeer),
-		nodes:   newSidecarNodes(versionPrefix, cacheLog, c.memo),
+		nodes:   newSidecarNodes(versionPrefix, c.memo),
 		servers: newProxylessServers(c.meshListeners, c.routes, c.memo),
+		names:   newRequestedNames(),
 		ready:   make(chan struct{}),
 	}
 }

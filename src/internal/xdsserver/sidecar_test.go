@@ -112,6 +112,16 @@ var _ = Describe("Serving container sidecars", func() {
 			HaveField("Node", ordersNode), HaveField("Class", xdsresources.ClassSidecar), HaveField("App", appOrders))))
 	})
 
+	It("encodes what every sidecar shares once, and forgets a sidecar's resources when it leaves", func() {
+		sidecar := newADSClient(containers, ordersNode, nil)
+		responses, _ := sidecar.responses()
+		sidecar.request(resourcev3.ListenerType, "", "")
+		Eventually(responses, 10*time.Second).Should(Receive())
+		Expect(xdsserver.SharedSidecarEncodings(server)).To(Equal(5), "3 listeners, 2 route configurations")
+		sidecar.close()
+		Eventually(func() int { return xdsserver.SharedSidecarEncodings(server) }, 10*time.Second).Should(BeZero())
+	})
+
 	It("refuses a node ID naming another container's IP", func() {
 		err := refusal("sidecar~127.0.0.2~0b0b0b0b-0000-4000-8000-00000000000b~x", nil)
 		Expect(status.Code(err)).To(Equal(codes.PermissionDenied))

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/log"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
@@ -17,8 +16,8 @@ import (
 type sidecarNode struct {
 	node      xdsresources.Node
 	streams   int
-	listeners *cachev3.LinearCache
-	routes    *cachev3.LinearCache
+	listeners *fleetCache
+	routes    *fleetCache
 	served    xdsresources.NodeResources
 }
 
@@ -26,15 +25,16 @@ type sidecarNode struct {
 // node's caches exist from its first admitted stream to its last close.
 type sidecarNodes struct {
 	versionPrefix string
-	logger        log.Logger
 	memo          *digestMemo
+	// encodings encodes once what every sidecar's caches hold alike.
+	encodings *sharedEncodings
 
 	mu    sync.Mutex
 	nodes map[string]*sidecarNode // by node ID
 }
 
-func newSidecarNodes(versionPrefix string, logger log.Logger, memo *digestMemo) *sidecarNodes {
-	return &sidecarNodes{versionPrefix: versionPrefix, logger: logger, memo: memo, nodes: map[string]*sidecarNode{}}
+func newSidecarNodes(versionPrefix string, memo *digestMemo) *sidecarNodes {
+	return &sidecarNodes{versionPrefix: versionPrefix, memo: memo, encodings: newSharedEncodings(), nodes: map[string]*sidecarNode{}}
 }
 
 // join admits a stream of a sidecar: the first builds its caches from what
@@ -50,11 +50,15 @@ func (s *sidecarNodes) join(id string, node xdsresources.Node, res xdsresources.
 	if err != nil {
 		return err
 	}
-	linear := func(typeURL string) *cachev3.LinearCache {
-		return cachev3.NewLinearCache(typeURL, cachev3.WithVersionPrefix(s.versionPrefix+"-"), cachev3.WithLogger(s.logger))
+	cache := func(typeURL string) *fleetCache {
+		c := newFleetCache(typeURL, s.versionPrefix+"-")
+		c.encodings = s.encodings
+		return c
 	}
-	n := &sidecarNode{node: node, streams: 1, listeners: linear(resourcev3.ListenerType), routes: linear(resourcev3.RouteType)}
+	n := &sidecarNode{node: node, streams: 1, listeners: cache(resourcev3.ListenerType), routes: cache(resourcev3.RouteType)}
 	if err := n.serve(s.memo, own); err != nil {
+		n.listeners.release()
+		n.routes.release()
 		return err
 	}
 	s.nodes[id] = n
@@ -69,6 +73,8 @@ func (s *sidecarNodes) leave(id string) {
 		if n.streams--; n.streams <= 0 {
 			delete(s.nodes, id)
 			n.retire(s.memo)
+			n.listeners.release()
+			n.routes.release()
 		}
 	}
 }
@@ -125,7 +131,7 @@ func (s *sidecarNodes) ownResources(id string) (xdsresources.NodeResources, bool
 	return n.served, true
 }
 
-func (s *sidecarNodes) cacheOf(id, typeURL string) (*cachev3.LinearCache, error) {
+func (s *sidecarNodes) cacheOf(id, typeURL string) (*fleetCache, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, ok := s.nodes[id]

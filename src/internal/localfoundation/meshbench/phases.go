@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -41,10 +43,12 @@ func (b *bench) coldStart(ctx context.Context) error {
 	b.logf("copilot ready %s (NATS initial sync %s), pilot ready %s, first gateway %s, all %d proxies %s", cs.CopilotReady.Round(time.Millisecond),
 		cs.NATSInitialSync.Round(time.Millisecond), cs.PilotReady.Round(time.Millisecond), cs.FirstGateway.Round(time.Millisecond),
 		len(fl.proxies), cs.AllProxies.Round(time.Millisecond))
-	heap, err := forcedHeap(ctx, b.pilot.status)
+	profile := filepath.Join(b.o.WorkDir, "pilot-heap-with-proxies.pb.gz")
+	heap, err := forcedHeap(ctx, b.pilot.status, profile)
 	if err != nil {
 		return err
 	}
+	b.logf("pilot heap with the fleet: %.1f MiB (profile: go tool pprof -sample_index=inuse_space %s)", heap/(1<<20), profile)
 	b.report.Ours.HeapWithProxies = heap
 	b.report.Ours.RSSWithProxies = b.pilot.usage().RSS
 	return nil
@@ -72,10 +76,23 @@ func (b *bench) copilotReady(ctx context.Context, start time.Time) error {
 }
 
 // forcedHeap collects garbage in a process (its profiler's heap endpoint
-// does) and returns its Go heap in use.
-func forcedHeap(ctx context.Context, status string) (float64, error) {
-	if _, code, err := get(ctx, "http://"+status+"/debug/pprof/heap?gc=1"); err != nil || code != http.StatusOK {
-		return 0, fmt.Errorf("forcing a GC at %s: status %d, %v", status, code, err)
+// does) and returns its Go heap in use; the heap profile goes to profile
+// unless that is empty. It collects twice: what sync.Pools hold (gRPC's
+// send buffers) survives one collection as the pools' victims, and is
+// free memory, not what the process keeps.
+func forcedHeap(ctx context.Context, status, profile string) (float64, error) {
+	var body []byte
+	for range 2 {
+		b, code, err := get(ctx, "http://"+status+"/debug/pprof/heap?gc=1")
+		if err != nil || code != http.StatusOK {
+			return 0, fmt.Errorf("forcing a GC at %s: status %d, %v", status, code, err)
+		}
+		body = b
+	}
+	if profile != "" {
+		if err := os.WriteFile(profile, body, 0o644); err != nil {
+			return 0, err
+		}
 	}
 	m, err := Scrape(ctx, status)
 	if err != nil {
@@ -181,7 +198,7 @@ func (b *bench) ours(ctx context.Context) error {
 	b.report.Ours.ControlPlaneCPU = b.pilot.usage().CPU - before[1].CPU
 	fl.stop()
 	sleepCtx(ctx, 2*time.Second)
-	if b.report.Ours.HeapWithoutProxies, err = forcedHeap(ctx, b.pilot.status); err != nil {
+	if b.report.Ours.HeapWithoutProxies, err = forcedHeap(ctx, b.pilot.status, ""); err != nil {
 		return err
 	}
 	b.report.Ours.Proxies = len(fl.proxies)
