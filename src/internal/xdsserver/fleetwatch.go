@@ -139,9 +139,13 @@ func (c *fleetCache) respond(w *fleetWatch, candidates []string, replyEvenIfEmpt
 // response is the answer carrying names and removed, with the versions
 // the proxy will then know.
 func (c *fleetCache) response(w *fleetWatch, names, removed []string) (*fleetResponse, error) {
-	known := w.sub.ReturnedResources()
-	returned := make(map[string]string, max(len(known), len(names))+1)
-	maps.Copy(returned, known)
+	// A clone copies the map's table as it is, several times faster than
+	// inserting 10,000 entries again; the server keeps and changes known,
+	// so each answer needs its own.
+	returned := maps.Clone(w.sub.ReturnedResources())
+	if returned == nil {
+		returned = make(map[string]string, len(names)+1)
+	}
 	resp := &fleetResponse{typeURL: c.typeURL, version: c.versionString(c.version), removed: removed, returned: returned}
 	for _, name := range names {
 		res := c.resources[name]
