@@ -97,4 +97,73 @@ var _ = Describe("Debouncer", func() {
 		d.Notify()
 		cancel()
 	})
+
+	Describe("Flush", func() {
+		// A quiet of 10 s that no spec waits for: a run within a
+		// second or two is the Flush's doing.
+		const quiet = 10 * time.Second
+
+		DescribeTable("runs for what was notified before it, before Run looks",
+			func(steps string, runs int) {
+				d := debounce.New(quiet, 10*quiet)
+				for _, step := range steps {
+					switch step {
+					case 'N':
+						d.Notify()
+					case 'F':
+						d.Flush()
+					}
+				}
+				start(d)
+				if runs > 0 {
+					Eventually(calls.Load, 2*time.Second).Should(BeEquivalentTo(runs))
+				}
+				Consistently(calls.Load, 500*time.Millisecond).Should(BeEquivalentTo(runs))
+			},
+			Entry("nothing notified: nothing to run", "F", 0),
+			Entry("notified, then flushed: runs at once", "NF", 1),
+			Entry("a burst, then flushed: runs once", "NNNF", 1),
+			Entry("flushed twice: runs once", "NFF", 1),
+			Entry("notified after the Flush: waits for the quiet again", "NFN", 0),
+			Entry("notified after the Flush and flushed again: runs at once", "NFNF", 1),
+		)
+
+		It("ends a settle in progress", func() {
+			d := debounce.New(quiet, 10*quiet)
+			start(d)
+			d.Notify()
+			Consistently(calls.Load, 500*time.Millisecond).Should(BeZero(), "settling")
+			d.Flush()
+			Eventually(calls.Load, 2*time.Second).Should(BeEquivalentTo(1))
+		})
+
+		It("does nothing when nothing changed since the last run", func() {
+			d := debounce.New(quiet, 10*quiet)
+			start(d)
+			d.Notify()
+			d.Flush()
+			Eventually(calls.Load, 2*time.Second).Should(BeEquivalentTo(1))
+			d.Flush()
+			Consistently(calls.Load, 500*time.Millisecond).Should(BeEquivalentTo(1))
+		})
+
+		It("leaves a later notification to the quiet, or to its own Flush", func() {
+			d := debounce.New(quiet, 10*quiet)
+			start(d)
+			d.Notify()
+			d.Flush()
+			Eventually(calls.Load, 2*time.Second).Should(BeEquivalentTo(1))
+			d.Notify()
+			Consistently(calls.Load, 500*time.Millisecond).Should(BeEquivalentTo(1), "a change without Flush settles")
+			d.Flush()
+			Eventually(calls.Load, 2*time.Second).Should(BeEquivalentTo(2))
+		})
+
+		It("still runs on the quiet when no Flush comes", func() {
+			d := debounce.New(200*time.Millisecond, 2*time.Second)
+			start(d)
+			d.Notify()
+			Eventually(calls.Load, 5*time.Second).Should(BeEquivalentTo(1))
+		})
+	})
 })

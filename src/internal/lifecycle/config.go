@@ -20,7 +20,8 @@ const DefaultDebounce = 100 * time.Millisecond
 type ProcessConfig struct {
 	// Debounce is how long changes must be quiet before the process
 	// rebuilds (copilot: source changes; pilot: MCP updates, a new route
-	// arrives as three collections); default 100ms.
+	// arrives as three collections, when the copilot sends no build
+	// marker, ADR 18); default 100ms.
 	Debounce jsonduration.Duration `json:"debounce"`
 	// StatusAddress serves /metrics, /healthz, /readyz and the debug APIs;
 	// it must be loopback (debug APIs show routes and proxy identities) and

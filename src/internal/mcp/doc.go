@@ -16,6 +16,16 @@
 // response the xDS resource name and version repeat the metadata name and
 // version.
 //
+// One collection is cf-mesh's own, not Istio's: the build marker,
+// BuildCompleteCollection (`mcp.cf-mesh.cloudfoundry.org/v1alpha1/BuildComplete`,
+// ADR 18). Its one resource, named BuildCompleteName, says in its metadata
+// version which build (published snapshot) the server has finished sending
+// on the stream. EncodeBuildComplete writes it; DecodeBuildComplete (SotW)
+// and DecodeBuildCompleteDelta (Delta) read it, strictly, and read an empty
+// answer, what a server without the marker sends for an unknown collection,
+// as "no marker" rather than an error. mesh.ParseCollection does not know
+// it, so it never becomes a mesh kind.
+//
 // Decoding is strict. DecodeCollection rejects a whole collection for one
 // malformed object, so a State-of-the-World client NACKs it and keeps its
 // last good collection. DecodeDelta judges each entry on its own and

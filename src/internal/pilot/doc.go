@@ -3,12 +3,22 @@
 // the Envoy IR to xDS resources, and the xDS server that proxies connect to.
 //
 //	copilot ──MCP──▶ mcpclient ─▶ (debounce) ─▶ envoyir ─▶ xdsresources ─▶ xdsserver ──ADS──▶ proxies
+//	                     │             ▲
+//	                     └─────────────┘ build marker: Flush
+//
+// MCP delivers a copilot build as one response per changed collection.
+// The pilot translates once the copilot's build marker (ADR 18) says the
+// build has fully arrived, without waiting for the debounce; the trailing
+// debounce (`debounce`, 100ms by default) remains for copilots that do not
+// send the marker, and for a build whose marker was lost with its stream.
 //
 // The pilot serves nothing until the MCP client has received every
 // collection once, and keeps serving its last configuration while the
 // copilot is away.
 //
 // Concurrency: Run owns every goroutine; MCP updates are handed to the
-// translation loop through a mutex-guarded latest value and a debouncer, so
-// one translation runs at a time and always on the newest config.
+// translation loop through a mutex-guarded latest value and a debouncer
+// (Notify per config, Flush per build marker, both from the MCP client's
+// goroutine, in that order), so one translation runs at a time and always
+// on the newest config.
 package pilot

@@ -58,7 +58,10 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Pilot
 	if err != nil {
 		return nil, err
 	}
-	p.mcp, err = mcpclient.New(cfg.Copilot, creds, logger, registry, p.onMeshConfig)
+	// The copilot's build marker says a build has fully arrived: translate
+	// it without waiting for the debounce, which stays for copilots
+	// without the marker (and a marker lost with its stream).
+	p.mcp, err = mcpclient.New(cfg.Copilot, creds, logger, registry, p.onMeshConfig, mcpclient.WithBuildComplete(p.debouncer.Flush))
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 
 	"code.cloudfoundry.org/cf-mesh/internal/copilot"
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
@@ -23,58 +24,100 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/testsupport/loopback"
 )
 
+// foundation is a copilot fed by a route file and NATS, a pilot following
+// it, and one instance of the shop app serving shop.apps.example.com.
+type foundation struct {
+	emitter     *routeemitter.Emitter
+	stopCopilot func()
+	pilot       *pilot.Pilot
+	xdsAddress  string
+}
+
+// startFoundation starts a foundation whose pilot debounces MCP updates
+// for pilotDebounce (zero: the default).
+func startFoundation(pilotDebounce time.Duration) *foundation {
+	natsURL := loopback.StartNATS()
+	emitter := routeemitter.New(natsURL, lagertest.NewTestLogger("emitter"), routeemitter.Options{})
+	loopback.Run(emitter.Run)
+	f := &foundation{emitter: emitter}
+	f.addInstance("shop-0")
+	routesPath := filepath.Join(GinkgoT().TempDir(), "routes.yaml")
+	Expect(os.WriteFile(routesPath, []byte("routes:\n- host: shop.apps.example.com\n  destinations:\n  - {app_guid: app-shop, process_guid: proc-shop}\n"), 0o644)).To(Succeed())
+
+	mcpAddress := loopback.FreeAddress()
+	copilotConfig := copilot.Config{
+		RoutesFile: &copilot.RoutesFileConfig{Path: routesPath, PollInterval: jsonduration.Duration(100 * time.Millisecond)},
+		NATS: natssubscriber.Config{Servers: []string{natsURL},
+			MinimumRegisterInterval: jsonduration.Duration(time.Second), PruneThreshold: jsonduration.Duration(5 * time.Second)},
+		MCP:           copilot.MCPConfig{ListenAddress: mcpAddress},
+		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress()},
+	}.WithDefaults()
+	cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
+	Expect(err).NotTo(HaveOccurred())
+	f.stopCopilot = loopback.Run(cop.Run)
+
+	pilotConfig := pilot.Config{
+		Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
+		XDS:           pilot.XDSConfig{ListenAddress: loopback.FreeAddress()},
+		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress(), Debounce: jsonduration.Duration(pilotDebounce)},
+	}.WithDefaults()
+	Expect(pilotConfig.Validate()).To(Succeed())
+	f.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
+	Expect(err).NotTo(HaveOccurred())
+	f.xdsAddress = pilotConfig.XDS.ListenAddress
+	loopback.Run(f.pilot.Run)
+	return f
+}
+
+// addInstance starts a backend answering id and registers it as an
+// instance of the shop app.
+func (f *foundation) addInstance(id string) {
+	b, err := backend.Start(id, "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Stop)
+	f.emitter.Register(routeemitter.NewAppInstanceMessage(routeemitter.AppInstance{
+		CellIP: "127.0.0.1", HostPort: b.Port(), AppGUID: "app-shop", ProcessGUID: "proc-shop", InstanceGUID: "inst-" + id,
+	}, "shop.apps.example.com"))
+}
+
+// dial connects a proxyless gRPC client to the shop through the pilot.
+func (f *foundation) dial(workload string) *grpc.ClientConn {
+	conn, err := proxyless.Dial(f.xdsAddress, workload, "shop.apps.example.com")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(conn.Close)
+	return conn
+}
+
 var _ = Describe("Pilot", func() {
 	It("keeps serving its last configuration while the copilot is away", func() {
-		natsURL := loopback.StartNATS()
-		b, err := backend.Start("shop-0", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(b.Stop)
-		emitter := routeemitter.New(natsURL, lagertest.NewTestLogger("emitter"), routeemitter.Options{})
-		loopback.Run(emitter.Run)
-		emitter.Register(routeemitter.NewAppInstanceMessage(routeemitter.AppInstance{
-			CellIP: "127.0.0.1", HostPort: b.Port(), AppGUID: "app-shop", ProcessGUID: "proc-shop", InstanceGUID: "inst-0",
-		}, "shop.apps.example.com"))
-		routesPath := filepath.Join(GinkgoT().TempDir(), "routes.yaml")
-		Expect(os.WriteFile(routesPath, []byte("routes:\n- host: shop.apps.example.com\n  destinations:\n  - {app_guid: app-shop, process_guid: proc-shop}\n"), 0o644)).To(Succeed())
-
-		mcpAddress := loopback.FreeAddress()
-		copilotConfig := copilot.Config{
-			RoutesFile: &copilot.RoutesFileConfig{Path: routesPath, PollInterval: jsonduration.Duration(100 * time.Millisecond)},
-			NATS: natssubscriber.Config{Servers: []string{natsURL},
-				MinimumRegisterInterval: jsonduration.Duration(time.Second), PruneThreshold: jsonduration.Duration(5 * time.Second)},
-			MCP:           copilot.MCPConfig{ListenAddress: mcpAddress},
-			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress()},
-		}.WithDefaults()
-		cop, err := copilot.New(copilotConfig, lagertest.NewTestLogger("copilot"), prometheus.NewRegistry())
-		Expect(err).NotTo(HaveOccurred())
-		stopCopilot := loopback.Run(cop.Run)
-
-		pilotConfig := pilot.Config{
-			Copilot:       mcpclient.Config{Addresses: []string{mcpAddress}},
-			XDS:           pilot.XDSConfig{ListenAddress: loopback.FreeAddress()},
-			ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress()},
-		}.WithDefaults()
-		Expect(pilotConfig.Validate()).To(Succeed())
-		p, err := pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
-		Expect(err).NotTo(HaveOccurred())
-		loopback.Run(p.Run)
-		Eventually(p.Ready(), 30*time.Second).Should(BeClosed())
-
-		conn, err := proxyless.Dial(pilotConfig.XDS.ListenAddress, "client", "shop.apps.example.com")
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(conn.Close)
+		f := startFoundation(0)
+		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
+		conn := f.dial("client")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
 
 		By("stopping the copilot")
-		stopCopilot()
+		f.stopCopilot()
 		Consistently(func() (string, error) { return backend.Call(ctx, conn) }, 2*time.Second, 100*time.Millisecond).Should(Equal("shop-0"))
 
 		By("serving a client that connects while the copilot is still away")
-		late, err := proxyless.Dial(pilotConfig.XDS.ListenAddress, "late-client", "shop.apps.example.com")
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(late.Close)
-		Expect(backend.Call(ctx, late)).To(Equal("shop-0"))
+		Expect(backend.Call(ctx, f.dial("late-client"))).To(Equal("shop-0"))
+	})
+
+	It("translates a build as soon as the copilot's build marker says it has arrived, not after the debounce", func() {
+		const debounce = 10 * time.Second
+		f := startFoundation(debounce)
+		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
+		conn := f.dial("client")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+
+		By("starting a second instance: a ServiceEntry change the pilot would otherwise hold for 10 s")
+		started := time.Now()
+		f.addInstance("shop-1")
+		Eventually(func() (string, error) { return backend.Call(ctx, conn) }, debounce/2, 50*time.Millisecond).Should(Equal("shop-1"))
+		GinkgoWriter.Printf("second instance served after %s (pilot debounce %s)\n", time.Since(started), debounce)
 	})
 })

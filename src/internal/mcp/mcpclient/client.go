@@ -37,7 +37,10 @@ type Client struct {
 	logger   lager.Logger
 	metrics  *metrics
 	onConfig func(mesh.Config)
-	node     *corev3.Node
+	// onBuildComplete, when set, subscribes to the build marker
+	// (WithBuildComplete).
+	onBuildComplete func()
+	node            *corev3.Node
 	// kinds maps each requested type URL to its kind.
 	kinds   map[string]mesh.Kind
 	running atomic.Bool
@@ -50,7 +53,7 @@ type Client struct {
 // New builds a Client from cfg (defaults applied, then validated). creds
 // carries the transport credentials (mTLS in production). onConfig receives
 // the full mesh configuration once synced and after every accepted change.
-func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.Registerer, onConfig func(mesh.Config)) (*Client, error) {
+func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.Registerer, onConfig func(mesh.Config), opts ...Option) (*Client, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("mcp client config: %w", err)
@@ -66,7 +69,7 @@ func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.
 		info, _ := k.Info()
 		kinds[cfg.CollectionOf(info)] = k
 	}
-	return &Client{
+	c := &Client{
 		cfg:      cfg,
 		creds:    creds,
 		logger:   logger.Session("mcp-client", lager.Data{"transport": cfg.Transport}),
@@ -80,7 +83,11 @@ func New(cfg Config, creds grpc.DialOption, logger lager.Logger, reg prometheus.
 		kinds:    kinds,
 		store:    meshstore.New(cfg.Kinds),
 		accepted: map[string]string{},
-	}, nil
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
 }
 
 // Run keeps a stream to one of the copilots open until ctx is done,

@@ -24,24 +24,13 @@ func (c *Client) runDelta(ctx context.Context, conn *grpc.ClientConn, address st
 	if err != nil {
 		return false, fmt.Errorf("open stream to %s: %w", address, err)
 	}
-	declared := 0
-	for i, k := range c.cfg.Kinds {
-		info, _ := k.Info()
-		req := &discoveryv3.DeltaDiscoveryRequest{
-			TypeUrl:                 c.cfg.CollectionOf(info),
-			ResourceNamesSubscribe:  []string{"*"},
-			InitialResourceVersions: c.store.Versions(k),
-		}
-		if i == 0 {
-			req.Node = c.node // the node travels once per stream
-		}
-		declared += len(req.InitialResourceVersions)
-		if err := stream.Send(req); err != nil {
-			return false, fmt.Errorf("subscribe to %s at %s: %w", req.TypeUrl, address, err)
-		}
+	declared, err := c.subscribeDelta(stream, address)
+	if err != nil {
+		return false, err
 	}
 	c.logger.Info("mcp-stream-established", lager.Data{
 		"address": address, "node": c.cfg.NodeID, "collections": len(c.cfg.Kinds), "declared-objects": declared,
+		"build-marker": c.marking(),
 	})
 	c.metrics.connected.Set(1)
 	defer c.metrics.connected.Set(0)
@@ -58,12 +47,41 @@ func (c *Client) runDelta(ctx context.Context, conn *grpc.ClientConn, address st
 	}
 }
 
+// subscribeDelta subscribes to every kind with a wildcard, declaring what
+// the store holds, then to the build marker when the Client follows it. It
+// returns the number of objects declared.
+func (c *Client) subscribeDelta(stream deltaStream, address string) (int, error) {
+	declared := 0
+	for i, k := range c.cfg.Kinds {
+		info, _ := k.Info()
+		req := &discoveryv3.DeltaDiscoveryRequest{
+			TypeUrl:                 c.cfg.CollectionOf(info),
+			ResourceNamesSubscribe:  []string{"*"},
+			InitialResourceVersions: c.store.Versions(k),
+		}
+		if i == 0 {
+			req.Node = c.node // the node travels once per stream
+		}
+		declared += len(req.InitialResourceVersions)
+		if err := stream.Send(req); err != nil {
+			return declared, fmt.Errorf("subscribe to %s at %s: %w", req.TypeUrl, address, err)
+		}
+	}
+	if err := c.subscribeMarkerDelta(stream); err != nil {
+		return declared, fmt.Errorf("subscribe to %s at %s: %w", mcp.BuildCompleteCollection, address, err)
+	}
+	return declared, nil
+}
+
 // handleDelta applies one incremental response and answers it: every
 // object that decodes is applied, one that does not keeps its last good
 // version (or stays absent), and the response is then NACKed naming it.
 // It returns an error only when the answer cannot be sent.
 func (c *Client) handleDelta(stream deltaStream, resp *discoveryv3.DeltaDiscoveryResponse) error {
 	typeURL := resp.GetTypeUrl()
+	if typeURL == mcp.BuildCompleteCollection && c.marking() {
+		return c.handleDeltaMarker(stream, resp)
+	}
 	kind, subscribed := c.kinds[typeURL]
 	if !subscribed {
 		c.logger.Info("unrequested-collection-ignored", lager.Data{"collection": typeURL, "version": resp.GetSystemVersionInfo()})

@@ -2,6 +2,7 @@ package mcpclient_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,6 +72,54 @@ func startClient(cfg mcpclient.Config, creds grpc.DialOption, logger *lagertest.
 	rec := &recorder{}
 	client, err := mcpclient.New(cfg, creds, logger, reg, rec.record)
 	Expect(err).NotTo(HaveOccurred())
+	run(client)
+	return rec
+}
+
+// builds records, at each onBuildComplete call, how many Configs onConfig
+// had received and the last of them.
+type builds struct {
+	rec   *recorder
+	mu    sync.Mutex
+	seen  []int
+	state []mesh.Config
+}
+
+func (b *builds) complete() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.seen = append(b.seen, b.rec.count())
+	if b.rec.count() > 0 {
+		b.state = append(b.state, b.rec.last())
+	}
+}
+
+// calls lists, per onBuildComplete call, how many Configs came before it.
+func (b *builds) calls() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.seen)
+}
+
+// lastState is the Config the last onBuildComplete call followed.
+func (b *builds) lastState() mesh.Config {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	Expect(b.state).NotTo(BeEmpty())
+	return b.state[len(b.state)-1]
+}
+
+// startMarkingClient runs a Client that follows the build marker.
+func startMarkingClient(cfg mcpclient.Config, logger *lagertest.TestLogger, reg prometheus.Registerer) (*recorder, *builds) {
+	b := &builds{rec: &recorder{}}
+	client, err := mcpclient.New(cfg, insecureCreds, logger, reg, b.rec.record, mcpclient.WithBuildComplete(b.complete))
+	Expect(err).NotTo(HaveOccurred())
+	run(client)
+	return b.rec, b
+}
+
+// run runs client until the test ends.
+func run(client *mcpclient.Client) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -82,7 +131,6 @@ func startClient(cfg mcpclient.Config, creds grpc.DialOption, logger *lagertest.
 		cancel()
 		Eventually(done, "5s").Should(BeClosed())
 	})
-	return rec
 }
 
 // fakeADS is a scripted ADS server for both transports: the test reads

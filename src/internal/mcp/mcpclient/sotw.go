@@ -30,7 +30,12 @@ func (c *Client) runSotW(ctx context.Context, conn *grpc.ClientConn, address str
 			return false, fmt.Errorf("subscribe to %s at %s: %w", c.cfg.CollectionOf(info), address, err)
 		}
 	}
-	c.logger.Info("mcp-stream-established", lager.Data{"address": address, "node": c.cfg.NodeID, "collections": len(c.cfg.Kinds)})
+	if err := c.subscribeMarkerSotW(stream); err != nil {
+		return false, fmt.Errorf("subscribe to %s at %s: %w", mcp.BuildCompleteCollection, address, err)
+	}
+	c.logger.Info("mcp-stream-established", lager.Data{
+		"address": address, "node": c.cfg.NodeID, "collections": len(c.cfg.Kinds), "build-marker": c.marking(),
+	})
 	c.metrics.connected.Set(1)
 	defer c.metrics.connected.Set(0)
 
@@ -60,6 +65,9 @@ func (c *Client) sotwRequest(typeURL, version, nonce string, detail *rpcstatus.S
 // returns an error only when the answer cannot be sent.
 func (c *Client) handleSotW(stream sotwStream, resp *discoveryv3.DiscoveryResponse) error {
 	typeURL := resp.GetTypeUrl()
+	if typeURL == mcp.BuildCompleteCollection && c.marking() {
+		return c.handleSotWMarker(stream, resp)
+	}
 	kind, subscribed := c.kinds[typeURL]
 	if !subscribed {
 		c.logger.Info("unrequested-collection-ignored", lager.Data{"collection": typeURL, "version": resp.GetVersionInfo()})

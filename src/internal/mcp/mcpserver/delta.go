@@ -139,14 +139,15 @@ func (st *deltaStream) acknowledge(typeURL string, sub *deltaSubscription, req *
 	}
 }
 
-// push sends, in type URL order, what each subscription's client lacks.
-// Before the first Publish it sends nothing.
+// push sends what each subscription's client lacks, in type URL order,
+// and then the build marker when the client subscribed to it and does not
+// hold the current build's. Before the first Publish it sends nothing.
 func (st *deltaStream) push() error {
 	snap := st.server.snapshot()
 	if snap == nil {
 		return nil
 	}
-	for _, typeURL := range slices.Sorted(maps.Keys(st.subs)) {
+	for _, typeURL := range pushOrder(maps.Keys(st.subs)) {
 		if err := st.pushOne(snap, typeURL, st.subs[typeURL]); err != nil {
 			return err
 		}
@@ -155,14 +156,9 @@ func (st *deltaStream) push() error {
 }
 
 func (st *deltaStream) pushOne(snap *snapshot, typeURL string, sub *deltaSubscription) error {
-	var c *collection
-	switch sub.how {
-	case ignored:
+	c := snap.of(sub.how, sub.kind)
+	if c == nil {
 		return nil
-	case empty:
-		c = emptyCollection
-	case served:
-		c = snap.collections[sub.kind]
 	}
 	if sub.oversized == c.version {
 		return nil // logged once; retried when the collection or subscription changes

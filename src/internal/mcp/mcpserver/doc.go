@@ -25,6 +25,19 @@
 //     with an empty response, because istiod and our pilot wait for every
 //     collection they asked for. `core/v1alpha1/MeshConfig` and non-MCP type
 //     URLs are never answered.
+//   - The build marker (mcp.BuildCompleteCollection, ADR 18) is served to
+//     a client that subscribes to it by that exact type URL, and to no
+//     other (istiod never does). Its one resource names the build: a hash
+//     of every collection version of the published snapshot, so equal
+//     content gives an equal build on any copilot. Each push pass sends the
+//     subscribed collections that changed first, in type URL order, and the
+//     marker last, when the snapshot the pass served is another build than
+//     the one the client's marker last named. A gRPC stream is ordered, so
+//     a client that handles responses in order holds the whole build (of
+//     the collections it had subscribed to by then) when the marker
+//     arrives; a client subscribes to the marker after its collections.
+//     It is ACKed and NACKed like any collection. A collection too large to
+//     send does not hold the marker back.
 //   - ACKs and NACKs are matched by nonce; a request with another nonce is
 //     stale and only its subscription changes count. A NACK is logged
 //     (`mcp-nack`) and counted; what was rejected is not sent again until it

@@ -112,7 +112,7 @@ func (s *Server) Publish(cfg mesh.Config) {
 
 	s.logger.Info("published", lager.Data{
 		"objects": cfg.Len(), "changed-collections": stats.changedKinds, "encoded-objects": stats.encoded,
-		"reused-objects": stats.reused, "first": previous == nil, "streams": streams,
+		"reused-objects": stats.reused, "first": previous == nil, "streams": streams, "build": next.marker.version,
 	})
 }
 

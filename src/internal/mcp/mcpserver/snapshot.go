@@ -13,6 +13,23 @@ import (
 // It and its collections are immutable.
 type snapshot struct {
 	collections map[mesh.Kind]*collection
+	// marker is the build marker naming this snapshot (buildmarker.go),
+	// served as a collection of one resource whose version is the build.
+	marker *collection
+}
+
+// of returns the collection a subscription is served from, nil when it is
+// never answered.
+func (snap *snapshot) of(how subscriptionKind, kind mesh.Kind) *collection {
+	switch how {
+	case served:
+		return snap.collections[kind]
+	case marker:
+		return snap.marker
+	case empty:
+		return emptyCollection
+	}
+	return nil
 }
 
 // collection is the encoded objects of one kind, in key order.
@@ -67,6 +84,11 @@ func buildSnapshot(cfg mesh.Config, previous *snapshot) (*snapshot, buildStats, 
 		next.collections[info.Kind] = c
 		stats.changedKinds = append(stats.changedKinds, info.Kind)
 	}
+	marker, err := buildMarker(next, previous)
+	if err != nil {
+		return nil, buildStats{}, err
+	}
+	next.marker = marker
 	return next, stats, nil
 }
 

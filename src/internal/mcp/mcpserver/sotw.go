@@ -2,7 +2,7 @@ package mcpserver
 
 import (
 	"errors"
-	"slices"
+	"maps"
 
 	"code.cloudfoundry.org/lager/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -68,20 +68,16 @@ func (st *sotwStream) handle(req *discoveryv3.DiscoveryRequest) {
 	}
 }
 
-// push sends, in type URL order, every subscribed collection whose current
-// version differs from the one this stream last got. Before the first
-// Publish it sends nothing.
+// push sends every subscribed collection whose current version differs
+// from the one this stream last got, in type URL order, and then the build
+// marker when the client subscribed to it and its last marker named another
+// build. Before the first Publish it sends nothing.
 func (st *sotwStream) push() error {
 	snap := st.server.snapshot()
 	if snap == nil {
 		return nil
 	}
-	typeURLs := make([]string, 0, len(st.subs))
-	for typeURL := range st.subs {
-		typeURLs = append(typeURLs, typeURL)
-	}
-	slices.Sort(typeURLs)
-	for _, typeURL := range typeURLs {
+	for _, typeURL := range pushOrder(maps.Keys(st.subs)) {
 		if err := st.pushOne(snap, typeURL, st.subs[typeURL]); err != nil {
 			return err
 		}
@@ -90,16 +86,8 @@ func (st *sotwStream) push() error {
 }
 
 func (st *sotwStream) pushOne(snap *snapshot, typeURL string, sub *sotwSubscription) error {
-	var c *collection
-	switch sub.how {
-	case ignored:
-		return nil
-	case empty:
-		c = emptyCollection
-	case served:
-		c = snap.collections[sub.kind]
-	}
-	if c.version == sub.sent || c.version == sub.oversized {
+	c := snap.of(sub.how, sub.kind)
+	if c == nil || c.version == sub.sent || c.version == sub.oversized {
 		return nil
 	}
 	resp := &discoveryv3.DiscoveryResponse{

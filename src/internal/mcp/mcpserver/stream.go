@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 
+	"code.cloudfoundry.org/cf-mesh/internal/mcp"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 )
 
@@ -23,6 +24,7 @@ type subscriptionKind int
 
 const (
 	served  subscriptionKind = iota // a collection cf-mesh produces
+	marker                          // the build marker (mcp.BuildCompleteCollection): sent last in a push
 	empty                           // a group/version/Kind cf-mesh does not produce: answered empty
 	ignored                         // MeshConfig or a non-MCP type URL: never answered
 )
@@ -62,6 +64,10 @@ func (b *streamBase) noteNode(id string) {
 
 // classify says how typeURL is answered and logs the decision.
 func (b *streamBase) classify(typeURL string) (subscriptionKind, mesh.Kind, string) {
+	if typeURL == mcp.BuildCompleteCollection {
+		b.logger.Info("subscribed-build-marker", lager.Data{"collection": typeURL})
+		return marker, "", typeURL
+	}
 	kind, err := mesh.ParseCollection(typeURL)
 	switch {
 	case err == nil:
