@@ -2,6 +2,7 @@ package xdsresources_test
 
 import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
@@ -99,9 +100,41 @@ func expectNodeConsistent(own xdsresources.NodeResources, res xdsresources.Resou
 			for _, c := range clustersOf(own.Routes[rds]) {
 				Expect(res.SidecarClusters).To(HaveKey(c), "route configuration %s names cluster %s", rds, c)
 			}
+			expectSubsetsSelectable(own.Routes[rds], res.SidecarClusters)
 		}
 		for _, c := range tcpClustersOf(l) {
 			Expect(res.SidecarClusters).To(HaveKey(c), "listener %s proxies TCP to cluster %s", name, c)
+		}
+	}
+}
+
+// expectSubsetsSelectable checks that a route or weighted cluster matching
+// endpoint metadata (a per-instance host, ADR 19) names a cluster whose
+// subset load balancer selects by exactly those keys, without falling back
+// to another instance.
+func expectSubsetsSelectable(rc *routev3.RouteConfiguration, clusters map[string]*clusterv3.Cluster) {
+	expect := func(cluster string, match *corev3.Metadata) {
+		if match == nil {
+			return
+		}
+		var keys []string
+		for key := range match.GetFilterMetadata()["envoy.lb"].GetFields() {
+			keys = append(keys, key)
+		}
+		Expect(match.GetFilterMetadata()).To(HaveLen(1), "route to %s matches envoy.lb metadata only", cluster)
+		selectors := clusters[cluster].GetLbSubsetConfig().GetSubsetSelectors()
+		Expect(selectors).To(ContainElement(And(
+			HaveField("Keys", ConsistOf(keys)),
+			HaveField("FallbackPolicy", clusterv3.Cluster_LbSubsetConfig_LbSubsetSelector_NO_FALLBACK),
+		)), "cluster %s selects subsets by %v", cluster, keys)
+	}
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			action := r.GetRoute()
+			expect(action.GetCluster(), action.GetMetadataMatch())
+			for _, wc := range action.GetWeightedClusters().GetClusters() {
+				expect(wc.GetName(), wc.GetMetadataMatch())
+			}
 		}
 	}
 }

@@ -19,7 +19,21 @@
 // Proxy classes: ingress gateways (node type `router`) get the gateway
 // listeners; mesh clients (proxyless gRPC, node metadata GENERATOR=grpc)
 // get one API listener per host. Both share route configurations, clusters
-// and load assignments, whose names do not overlap.
+// and load assignments, whose names do not overlap. Container sidecars
+// (node type `sidecar`) get the clusters and load assignments of the hosts
+// in their scope, and their own listeners and route configurations per
+// node (Resources.Sidecar).
+//
+// Per-instance hosts (`<index>.<host>`, which service discovery registers
+// for every instance of an internal route) have no cluster of their own for
+// sidecars when it is safe (ADR 19): their route names the parent host's
+// cluster with a metadata match on cf_instance_index, the parent's
+// endpoints carry their index, and every sidecar cluster balances by
+// subset (no match: any endpoint; an index no endpoint has: 503). An
+// instance coming or going then changes the parent's load assignment and
+// the route configuration, never the sidecar clusters, which State of the
+// World sends in full. Gateways and proxyless gRPC clients (no subset load
+// balancer in grpc-go) keep the per-instance clusters.
 //
 // Concurrency: Translate and ClassOf hold no state. A Translator remembers
 // its previous call (an unchanged resource is the same message again) and is

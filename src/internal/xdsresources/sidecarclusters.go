@@ -16,11 +16,16 @@ import (
 // identity and accepts only a peer whose certificate, signed by the
 // instance identity CA, names the route's host: Diego puts every internal
 // route of an app into its instances' c2c certificate, which callees
-// present (route integrity for the mesh).
+// present (route integrity for the mesh). Its subset load balancing
+// selects an instance for a per-instance host folded into it (ADR 19).
 func sidecarCluster(c envoyir.Cluster, opts Options) (*clusterv3.Cluster, error) {
 	out, err := baseCluster(c, opts)
-	if err != nil || !opts.Mesh.MTLS {
-		return out, err
+	if err != nil {
+		return nil, err
+	}
+	out.LbSubsetConfig = instanceSubsets()
+	if !opts.Mesh.MTLS {
+		return out, nil
 	}
 	validation := identityCA(opts.Mesh)
 	validation.MatchTypedSubjectAltNames = []*tlsv3.SubjectAltNameMatcher{{

@@ -12,8 +12,10 @@ import (
 // sidecarOutboundRoutes gives each port of the hosts sidecars reach its
 // route configuration: one virtual host per host (with and without the
 // port), and a last one passing any other HTTP through to where it was
-// going (traffic to containers outside the mesh keeps working).
-func sidecarOutboundRoutes(hosts []envoyir.VirtualHost) map[uint32]*routev3.RouteConfiguration {
+// going (traffic to containers outside the mesh keeps working). A route to
+// a per-instance cluster folded into its parent's goes to the parent's
+// cluster, matching the instance (instances, ADR 19).
+func sidecarOutboundRoutes(hosts []envoyir.VirtualHost, instances map[string]instanceRoute) map[uint32]*routev3.RouteConfiguration {
 	out := map[uint32]*routev3.RouteConfiguration{}
 	for _, h := range hosts {
 		if isWildcard(h.Name) {
@@ -27,7 +29,7 @@ func sidecarOutboundRoutes(hosts []envoyir.VirtualHost) map[uint32]*routev3.Rout
 			}
 			vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name, fmt.Sprintf("%s:%d", h.Name, port)}}
 			for _, r := range h.Routes {
-				vh.Routes = append(vh.Routes, sidecarRoute(r))
+				vh.Routes = append(vh.Routes, sidecarRoute(r, instances))
 			}
 			rc.VirtualHosts = append(rc.VirtualHosts, vh)
 		}
@@ -49,13 +51,30 @@ func sidecarOutboundRoutes(hosts []envoyir.VirtualHost) map[uint32]*routev3.Rout
 // sidecarRoute applies the route's policy in Envoy's terms; without a
 // timeout of its own a mesh request may take as long as it needs (Istio's
 // default), and a failed connection is retried on another instance.
-func sidecarRoute(r envoyir.Route) *routev3.Route {
-	action := routeAction(r.Clusters)
+func sidecarRoute(r envoyir.Route, instances map[string]instanceRoute) *routev3.Route {
+	action := sidecarRouteAction(r.Clusters, instances)
 	action.Timeout = durationpb.New(r.Policy.Timeout.Std())
 	action.RetryPolicy = gatewayRetryPolicy(r.Policy.Retry)
 	route := baseRoute(r, action)
 	route.TypedPerFilterConfig = perFilterConfig(r.Policy, true)
 	return route
+}
+
+// sidecarRouteAction is routeAction with every folded per-instance cluster
+// replaced by its parent's and a metadata match for its instance, in the
+// route or in its weighted-cluster entry (the route splits across apps).
+func sidecarRouteAction(clusters []envoyir.WeightedCluster, instances map[string]instanceRoute) *routev3.RouteAction {
+	action := routeAction(clusters)
+	if to, ok := instances[action.GetCluster()]; ok {
+		action.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to.parent}
+		action.MetadataMatch = instanceMetadata(to.index)
+	}
+	for _, wc := range action.GetWeightedClusters().GetClusters() {
+		if to, ok := instances[wc.GetName()]; ok {
+			wc.Name, wc.MetadataMatch = to.parent, instanceMetadata(to.index)
+		}
+	}
+	return action
 }
 
 // inboundRoutes are an app's inbound route configuration for one port: one

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -15,20 +16,9 @@ import (
 // endpoints of the hosts in its scope, the passthrough cluster, the
 // inbound clusters) and prepares each one's own listeners and routes.
 func (t *Translator) addSidecars(res *Resources, ir envoyir.IR, hosts []envoyir.VirtualHost, scope map[string]bool) []error {
-	var errs []error
+	plan := planInstances(ir, hosts, scope)
+	errs := t.addSidecarUpstreams(res, ir, scope, plan)
 	opts := t.opts
-	for _, c := range ir.Clusters {
-		if scope[c.Name] {
-			errs = add(res.SidecarClusters, t.sidecarClusters.get(c.Name, c, func(c envoyir.Cluster) checked[*clusterv3.Cluster] {
-				return check(sidecarCluster(c, opts))
-			}), errs)
-		}
-	}
-	for _, la := range ir.LoadAssignments {
-		if scope[la.Cluster] {
-			errs = add(res.SidecarEndpoints, t.meshLoadAssignment(la), errs)
-		}
-	}
 	errs = addValid(res.SidecarClusters, passthroughCluster(opts), errs)
 	set := &sidecarSet{
 		opts: opts, workloads: ir.Workloads, inbound: map[string]envoyir.InboundApp{},
@@ -46,18 +36,48 @@ func (t *Translator) addSidecars(res *Resources, ir envoyir.IR, hosts []envoyir.
 	errs = addBuilt(set.outbound, virtualOutbound, err, errs)
 	set.virtualOutbound = set.outbound[VirtualOutboundListener]
 	delete(set.outbound, VirtualOutboundListener)
-	errs = append(errs, t.addSidecarOutbound(set, hosts)...)
+	errs = append(errs, t.addSidecarOutbound(set, hosts, plan.routes)...)
 	res.sidecars = set
+	return errs
+}
+
+// addSidecarUpstreams adds the clusters and load assignments of the hosts
+// in the sidecars' scope, except the per-instance clusters folded into
+// their parents' (plan), whose load assignments label their instances.
+func (t *Translator) addSidecarUpstreams(res *Resources, ir envoyir.IR, scope map[string]bool, plan instancePlan) []error {
+	var errs []error
+	for _, c := range ir.Clusters {
+		if _, folded := plan.routes[c.Name]; scope[c.Name] && !folded {
+			errs = add(res.SidecarClusters, t.sidecarClusters.get(c.Name, c, func(c envoyir.Cluster) checked[*clusterv3.Cluster] {
+				return check(sidecarCluster(c, t.opts))
+			}), errs)
+		}
+	}
+	for _, la := range ir.LoadAssignments {
+		_, folded := plan.routes[la.Cluster]
+		instances := plan.instances[la.Cluster]
+		switch {
+		case !scope[la.Cluster] || folded:
+		case len(instances) == 0:
+			errs = add(res.SidecarEndpoints, t.meshLoadAssignment(la), errs)
+		default:
+			in := parentEndpoints{la: la, instances: instances}
+			errs = add(res.SidecarEndpoints, t.sidecarEndpoints.get(la.Cluster, in, func(in parentEndpoints) checked[*endpointv3.ClusterLoadAssignment] {
+				return check(sidecarParentLoadAssignment(in), nil)
+			}), errs)
+		}
+	}
 	return errs
 }
 
 // addSidecarOutbound gives every port of the hosts in the sidecars' scope a
 // listener and a route configuration, except Diego's own ports.
-func (t *Translator) addSidecarOutbound(set *sidecarSet, hosts []envoyir.VirtualHost) []error {
+func (t *Translator) addSidecarOutbound(set *sidecarSet, hosts []envoyir.VirtualHost, instances map[string]instanceRoute) []error {
 	var errs []error
-	routes := t.sidecarRoutes.get("", hosts, func(hosts []envoyir.VirtualHost) map[uint32]checked[*routev3.RouteConfiguration] {
+	in := sidecarRoutesInput{hosts: hosts, instances: instances}
+	routes := t.sidecarRoutes.get("", in, func(in sidecarRoutesInput) map[uint32]checked[*routev3.RouteConfiguration] {
 		out := map[uint32]checked[*routev3.RouteConfiguration]{}
-		for port, rc := range sidecarOutboundRoutes(hosts) {
+		for port, rc := range sidecarOutboundRoutes(in.hosts, in.instances) {
 			out[port] = check(rc, nil)
 		}
 		return out

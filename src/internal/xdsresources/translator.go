@@ -2,6 +2,7 @@ package xdsresources
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 
@@ -35,7 +36,8 @@ type Translator struct {
 	meshClusters     *memo[meshClusterInput, checked[*clusterv3.Cluster]]
 	meshEndpoints    *memo[envoyir.LoadAssignment, checked[*endpointv3.ClusterLoadAssignment]]
 	sidecarClusters  *memo[envoyir.Cluster, checked[*clusterv3.Cluster]]
-	sidecarRoutes    *memo[[]envoyir.VirtualHost, map[uint32]checked[*routev3.RouteConfiguration]]
+	sidecarEndpoints *memo[parentEndpoints, checked[*endpointv3.ClusterLoadAssignment]]
+	sidecarRoutes    *memo[sidecarRoutesInput, map[uint32]checked[*routev3.RouteConfiguration]]
 	sidecarListeners *memo[uint32, checked[*listenerv3.Listener]]
 	// sizes are the previous result's map sizes, to size the next one's
 	// up front (growing them was a tenth of a round at 10k hosts).
@@ -75,6 +77,14 @@ type meshHost struct {
 	routes       []checked[*routev3.RouteConfiguration]
 }
 
+// sidecarRoutesInput is what the sidecars' outbound route configurations
+// are built from: the hosts in their scope, and the per-instance clusters
+// folded into their parents' (ADR 19).
+type sidecarRoutesInput struct {
+	hosts     []envoyir.VirtualHost
+	instances map[string]instanceRoute
+}
+
 type meshClusterInput struct {
 	cluster envoyir.Cluster
 	mtls    bool
@@ -99,8 +109,9 @@ func NewTranslator(opts Options) *Translator {
 		meshClusters:     newMemo[meshClusterInput, checked[*clusterv3.Cluster]](equalComparable[meshClusterInput]),
 		meshEndpoints:    newMemo[envoyir.LoadAssignment, checked[*endpointv3.ClusterLoadAssignment]](equalLoadAssignments),
 		sidecarClusters:  newMemo[envoyir.Cluster, checked[*clusterv3.Cluster]](equalComparable[envoyir.Cluster]),
-		sidecarRoutes: newMemo[[]envoyir.VirtualHost, map[uint32]checked[*routev3.RouteConfiguration]](func(a, b []envoyir.VirtualHost) bool {
-			return slices.EqualFunc(a, b, deep)
+		sidecarEndpoints: newMemo[parentEndpoints, checked[*endpointv3.ClusterLoadAssignment]](equalParentEndpoints),
+		sidecarRoutes: newMemo[sidecarRoutesInput, map[uint32]checked[*routev3.RouteConfiguration]](func(a, b sidecarRoutesInput) bool {
+			return maps.Equal(a.instances, b.instances) && slices.EqualFunc(a.hosts, b.hosts, deep)
 		}),
 		sidecarListeners: newMemo[uint32, checked[*listenerv3.Listener]](equalComparable[uint32]),
 	}
@@ -153,6 +164,7 @@ func (t *Translator) endRound() {
 	t.meshClusters.endRound()
 	t.meshEndpoints.endRound()
 	t.sidecarClusters.endRound()
+	t.sidecarEndpoints.endRound()
 	t.sidecarRoutes.endRound()
 	t.sidecarListeners.endRound()
 }

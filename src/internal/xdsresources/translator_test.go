@@ -47,6 +47,24 @@ var _ = Describe("Translator", func() {
 		}
 	})
 
+	It("translates instances of an internal app coming and going as Translate does (per-instance hosts, ADR 19)", func() {
+		three := loadIR(perInstanceCase)
+		four := withInstance(three, 3, "10.255.1.4")
+		five := withInstance(four, 4, "10.255.1.5")
+		conflicting := withInstance(four, 7, "10.255.1.4") // two indexes for one endpoint: both keep their clusters
+		opts := loadOptions(perInstanceCase)
+		translator := xdsresources.NewTranslator(opts)
+		for i, ir := range []envoyir.IR{three, four, five, conflicting, four, three, five, three} {
+			got, gotErrs := translator.Translate(ir)
+			want, wantErrs := xdsresources.Translate(ir, opts)
+			Expect(rendered(got, perInstanceCase)).To(Equal(rendered(want, perInstanceCase)), "round %d", i)
+			Expect(fmt.Sprint(gotErrs)).To(Equal(fmt.Sprint(wantErrs)))
+		}
+		res, _ := xdsresources.Translate(conflicting, opts)
+		Expect(res.SidecarClusters).To(HaveKey(backendThree))
+		Expect(res.SidecarClusters).To(HaveKey(envoyir.ClusterName(8080, "app-backend-web", "7.backend.apps.internal")))
+	})
+
 	It("gives the same message for every resource whose IR did not change, and a new one for the endpoints that did", func() {
 		ir := loadIR("testdata/in/mesh-policies.yaml")
 		translator := xdsresources.NewTranslator(loadOptions("testdata/in/mesh-policies.yaml"))
