@@ -38,9 +38,13 @@ func Build(desired source.DesiredRoutes, endpoints source.Endpoints, policies Po
 		claimed[uri] = true
 		routes = append(routes, desiredRoute(d, byURI[uri]))
 	}
+	var ports instancePorts
 	for _, uri := range uris {
 		if !claimed[uri] {
-			routes = append(routes, natsOnlyRoute(uri, byURI[uri]))
+			if ports == nil {
+				ports = internalPorts(desired.Routes)
+			}
+			routes = append(routes, natsOnlyRoute(uri, byURI[uri], ports))
 		}
 	}
 	sortRoutes(routes)
@@ -136,11 +140,15 @@ func ownedEndpoints(endpoints []source.Endpoint, appGUID, processType string) []
 	return owned
 }
 
-func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
+func natsOnlyRoute(uri string, endpoints []source.Endpoint, ports instancePorts) Route {
 	host, path := splitURI(uri)
 	r := Route{Host: host, Path: path, Origin: OriginNATS}
 	groups := map[string]*Destination{}
-	for _, e := range withPort(endpoints, DefaultPort) {
+	for _, e := range endpoints {
+		port := ports.of(host, e)
+		if e.Internal && e.Port == 0 {
+			e.Port = port
+		}
 		r.Internal = r.Internal || e.Internal
 		processType := orDefault(e.ProcessType, DefaultProcessType)
 		key := DestinationKey(e.ProcessGUID, e.AppGUID, processType)
@@ -150,7 +158,7 @@ func natsOnlyRoute(uri string, endpoints []source.Endpoint) Route {
 		d, ok := groups[key]
 		if !ok {
 			d = &Destination{Key: key, AppGUID: e.AppGUID, ProcessType: processType,
-				ProcessGUID: e.ProcessGUID, Port: DefaultPort, Protocol: orDefault(e.Protocol, "http1")}
+				ProcessGUID: e.ProcessGUID, Port: port, Protocol: orDefault(e.Protocol, "http1")}
 			groups[key] = d
 		}
 		d.Endpoints = append(d.Endpoints, e)

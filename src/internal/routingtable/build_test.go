@@ -165,8 +165,39 @@ var _ = Describe("Build", func() {
 		Expect(service.Destinations[0].Endpoints).To(ConsistOf(And(HaveField("Address", "10.255.3.4"), HaveField("Port", uint32(9090)))))
 		Expect(instance.Host).To(Equal("0.backend.apps.internal"))
 		Expect(instance.Internal).To(BeTrue())
-		Expect(instance.Destinations[0].Endpoints).To(ConsistOf(HaveField("Port", uint32(routingtable.DefaultPort))))
+		Expect(instance.Destinations).To(ConsistOf(HaveField("Port", uint32(9090))),
+			"a per-instance host is served on its parent route's port for the app")
+		Expect(instance.Destinations[0].Endpoints).To(ConsistOf(HaveField("Port", uint32(9090))))
 	})
+
+	DescribeTable("serves a per-instance host on DefaultPort when no internal route of its app is its parent",
+		func(uri string, parent source.DesiredRoute) {
+			table := build(source.DesiredRoutes{Routes: []source.DesiredRoute{parent}}, source.Endpoints{
+				{URI: uri, Address: "10.255.3.4", AppGUID: "app-b", Internal: true},
+			})
+			var instance routingtable.Route
+			for _, r := range table.Routes {
+				if r.Host == uri {
+					instance = r
+				}
+			}
+			Expect(instance.Destinations).To(ConsistOf(And(
+				HaveField("Port", uint32(routingtable.DefaultPort)),
+				HaveField("Endpoints", ConsistOf(HaveField("Port", uint32(routingtable.DefaultPort)))))))
+		},
+		Entry("no parent route", "0.other.apps.internal", source.DesiredRoute{Host: "backend.apps.internal", Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "app-b", Port: 9090}}}),
+		Entry("the parent maps another app", "0.backend.apps.internal", source.DesiredRoute{Host: "backend.apps.internal", Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "app-other", Port: 9090}}}),
+		Entry("the parent is not internal", "0.backend.apps.internal", source.DesiredRoute{Host: "backend.apps.internal",
+			Destinations: []source.DesiredDestination{{AppGUID: "app-b", Port: 9090}}}),
+		Entry("the parent has a path", "0.backend.apps.internal", source.DesiredRoute{Host: "backend.apps.internal", Path: "/api", Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "app-b", Port: 9090}}}),
+		Entry("not an index", "zero.backend.apps.internal", source.DesiredRoute{Host: "backend.apps.internal", Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "app-b", Port: 9090}}}),
+		Entry("an index alone", "0.", source.DesiredRoute{Host: "", Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "app-b", Port: 9090}}}),
+	)
 
 	It("is deterministic", func() {
 		eps := source.Endpoints{

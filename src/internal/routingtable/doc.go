@@ -18,9 +18,11 @@
 //
 // Internal routes: service discovery (`service-discovery.register`)
 // registers container IPs without a port; such an endpoint takes its
-// destination's container port (8080 for a NATS-only internal URI such as
-// the per-instance `0.<host>.apps.internal`), and a NATS-only URI whose
-// endpoints are internal is an internal route.
+// destination's container port, and a NATS-only URI whose endpoints are
+// internal is an internal route. A per-instance host
+// `<index>.<host>.apps.internal`, NATS-only, takes the port of its app's
+// destination on the internal route `<host>.apps.internal`; any other
+// NATS-only internal URI takes 8080 (DefaultPort).
 //
 // Concurrency: Build holds no state; a Table is immutable once built.
 package routingtable
