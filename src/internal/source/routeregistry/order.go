@@ -45,12 +45,13 @@ func (o *endpointOrder) touch(key endpointKey) {
 	o.touched[key] = true
 }
 
-// update brings the order up to date with all and returns it; the caller
-// must not keep or modify it.
+// update brings the order up to date with all and returns it. The caller
+// must not modify it; it may keep it (the routing snapshot does): an
+// update never writes into an order it returned.
 func (o *endpointOrder) update(all map[endpointKey]*entry) []ordered {
 	switch {
 	case !o.built || len(o.touched) > len(all)/4:
-		o.sorted = o.sorted[:0]
+		o.sorted = make([]ordered, 0, len(all))
 		for key, e := range all {
 			o.sorted = append(o.sorted, ordered{key, e.port, e.tlsPort})
 		}

@@ -18,7 +18,7 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 	// A table that snapshots after every change (merging what changed into
 	// its previous order) must agree with a table that replays the same
 	// changes and sorts once.
-	It("matches a fresh sort after any sequence of registrations, port changes, unregistrations and prunes", func() {
+	It("matches a fresh sort after any sequence of registrations, port changes, instance changes, unregistrations and prunes", func() {
 		rng := rand.New(rand.NewPCG(8, 21))
 		now := time.Unix(1_700_000_000, 0)
 		randomOp := func() tableOp {
@@ -32,7 +32,17 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 				App: "app", PrivateInstanceID: "inst-" + host}
 			internal := routeregistry.InternalRegistration{Host: host, URIs: []string{"app-1.apps.internal", "0.app-1.apps.internal"},
 				App: "app", PrivateInstanceIndex: "0"}
-			switch rng.IntN(6) {
+			switch rng.IntN(8) {
+			case 6:
+				// Another instance takes the address and port: a new entry
+				// at the same place in the order.
+				moved := reg
+				moved.PrivateInstanceID, moved.PrivateInstanceIndex = "moved-"+host, "7"
+				return func(t *routeregistry.Table, now time.Time) { t.Register(moved, now) }
+			case 7:
+				reindexed := internal
+				reindexed.PrivateInstanceIndex = fmt.Sprint(rng.IntN(3))
+				return func(t *routeregistry.Table, now time.Time) { t.RegisterInternal(reindexed, now) }
 			case 0:
 				return func(t *routeregistry.Table, _ time.Time) { t.Unregister(reg) }
 			case 1:
@@ -55,7 +65,7 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 			at := now.Add(time.Duration(step) * time.Second)
 			op(incremental, at)
 			got := incremental.EndpointsWithoutTags()
-			if step%25 != 0 {
+			if step%5 != 0 {
 				continue
 			}
 			fresh := routeregistry.NewTable()
