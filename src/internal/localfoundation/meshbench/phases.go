@@ -43,6 +43,12 @@ func (b *bench) coldStart(ctx context.Context) error {
 	b.logf("copilot ready %s (NATS initial sync %s), pilot ready %s, first gateway %s, all %d proxies %s", cs.CopilotReady.Round(time.Millisecond),
 		cs.NATSInitialSync.Round(time.Millisecond), cs.PilotReady.Round(time.Millisecond), cs.FirstGateway.Round(time.Millisecond),
 		len(fl.proxies), cs.AllProxies.Round(time.Millisecond))
+	return b.heapsAfterColdStart(ctx)
+}
+
+// heapsAfterColdStart records the pilot's heap with the whole fleet, and
+// keeps both processes' heap profiles in the work directory.
+func (b *bench) heapsAfterColdStart(ctx context.Context) error {
 	profile := filepath.Join(b.o.WorkDir, "pilot-heap-with-proxies.pb.gz")
 	heap, err := forcedHeap(ctx, b.pilot.status, profile)
 	if err != nil {
@@ -51,6 +57,11 @@ func (b *bench) coldStart(ctx context.Context) error {
 	b.logf("pilot heap with the fleet: %.1f MiB (profile: go tool pprof -sample_index=inuse_space %s)", heap/(1<<20), profile)
 	b.report.Ours.HeapWithProxies = heap
 	b.report.Ours.RSSWithProxies = b.pilot.usage().RSS
+	profile = filepath.Join(b.o.WorkDir, "copilot-heap.pb.gz")
+	if heap, err = forcedHeap(ctx, b.copilot.status, profile); err != nil {
+		return err
+	}
+	b.logf("copilot heap: %.1f MiB (profile: %s)", heap/(1<<20), profile)
 	return nil
 }
 
