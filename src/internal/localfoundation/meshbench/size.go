@@ -28,9 +28,10 @@ var (
 	// Full is the target: 10k routes, 100k endpoints, 1k proxies.
 	Full = Size{Name: "full", Routes: 10_000, Endpoints: 100_000,
 		GatewaysSotW: 10, GatewaysDelta: 10, Proxyless: 480, SidecarsSotW: 250, SidecarsDelta: 250, HostsPerProxyless: 3}
-	// Large is the full foundation with a fifth of the fleet: what this
-	// 2-core, 23 GiB machine runs (at 1,000 proxies the pilot and the
-	// simulated fleet outgrew its memory; docs/performance.md, "Scale").
+	// Large is the full foundation with a fifth of the fleet, for quicker
+	// and steadier runs (it was the largest this 2-core, 23 GiB machine
+	// held until the pilot kept less per proxy; docs/performance.md,
+	// "Scale").
 	Large = Size{Name: "large", Routes: 10_000, Endpoints: 100_000,
 		GatewaysSotW: 4, GatewaysDelta: 4, Proxyless: 96, SidecarsSotW: 48, SidecarsDelta: 48, HostsPerProxyless: 3}
 	// Quick is a tenth of it, for a run of a few minutes.
