@@ -53,20 +53,15 @@ func classKey(typeURL string, class xdsresources.Class) string {
 	return typeURL + "/" + string(class)
 }
 
-// byKey routes every class's requests: gateways read shared caches; a
-// proxyless gRPC app reads shared caches through a filter that hides other
-// servers' listeners and inbound routes; a container sidecar reads its
-// listeners and route configurations from its own caches and the sidecar
-// clusters and endpoints every sidecar shares.
-func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string]cachev3.Cache {
+// sharedByKey names the cache of every class key a shared fleetCache
+// answers: all but a sidecar's listeners and route configurations.
+func (c caches) sharedByKey() map[string]*fleetCache {
 	gateway, mesh, sidecar := xdsresources.ClassGateway, xdsresources.ClassMesh, xdsresources.ClassSidecar
-	return map[string]cachev3.Cache{
+	return map[string]*fleetCache{
 		classKey(resourcev3.ListenerType, gateway): c.gatewayListeners,
-		classKey(resourcev3.ListenerType, mesh):    filtered{inner: c.meshListeners, allowed: servers.allows},
-		classKey(resourcev3.ListenerType, sidecar): perNode{nodes: nodes, typeURL: resourcev3.ListenerType},
+		classKey(resourcev3.ListenerType, mesh):    c.meshListeners,
 		classKey(resourcev3.RouteType, gateway):    c.routes,
-		classKey(resourcev3.RouteType, mesh):       filtered{inner: c.routes, allowed: servers.allows},
-		classKey(resourcev3.RouteType, sidecar):    perNode{nodes: nodes, typeURL: resourcev3.RouteType},
+		classKey(resourcev3.RouteType, mesh):       c.routes,
 		classKey(resourcev3.ClusterType, gateway):  c.gatewayClusters,
 		classKey(resourcev3.ClusterType, mesh):     c.meshClusters,
 		classKey(resourcev3.ClusterType, sidecar):  c.sidecarClusters,
@@ -76,31 +71,23 @@ func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string
 	}
 }
 
-// shared returns the shared cache behind a class key, nil for a sidecar's
-// own listeners and routes.
-func (c caches) shared(key string) *fleetCache {
-	gateway, mesh, sidecar := xdsresources.ClassGateway, xdsresources.ClassMesh, xdsresources.ClassSidecar
-	switch key {
-	case classKey(resourcev3.ListenerType, gateway):
-		return c.gatewayListeners
-	case classKey(resourcev3.ListenerType, mesh):
-		return c.meshListeners
-	case classKey(resourcev3.RouteType, gateway), classKey(resourcev3.RouteType, mesh):
-		return c.routes
-	case classKey(resourcev3.ClusterType, gateway):
-		return c.gatewayClusters
-	case classKey(resourcev3.ClusterType, mesh):
-		return c.meshClusters
-	case classKey(resourcev3.ClusterType, sidecar):
-		return c.sidecarClusters
-	case classKey(resourcev3.EndpointType, gateway):
-		return c.gatewayEndpoints
-	case classKey(resourcev3.EndpointType, mesh):
-		return c.meshEndpoints
-	case classKey(resourcev3.EndpointType, sidecar):
-		return c.sidecarEndpoints
+// byKey routes every class's requests: gateways read shared caches; a
+// proxyless gRPC app reads shared caches through a filter that hides other
+// servers' listeners and inbound routes; a container sidecar reads its
+// listeners and route configurations from its own caches and the sidecar
+// clusters and endpoints every sidecar shares.
+func (c caches) byKey(nodes *sidecarNodes, servers *proxylessServers) map[string]cachev3.Cache {
+	mesh, sidecar := xdsresources.ClassMesh, xdsresources.ClassSidecar
+	out := map[string]cachev3.Cache{}
+	for key, shared := range c.sharedByKey() {
+		out[key] = shared
 	}
-	return nil
+	for _, typeURL := range []string{resourcev3.ListenerType, resourcev3.RouteType} {
+		key := classKey(typeURL, mesh)
+		out[key] = filtered{inner: out[key], allowed: servers.allows}
+		out[classKey(typeURL, sidecar)] = perNode{nodes: nodes, typeURL: typeURL}
+	}
+	return out
 }
 
 // resourceCache is a cache Update changes: a fleetCache (shared, or a

@@ -37,7 +37,7 @@ func (s *Server) callbacks() serverv3.Callbacks {
 			if err := s.onRequest(request{key, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetVersionInfo(), r.GetErrorDetail().GetMessage(), r.GetResourceNames()}); err != nil {
 				return err
 			}
-			r.ResourceNames = s.sotwNames(key, r.GetNode(), r.GetTypeUrl(), r.GetResourceNames())
+			r.ResourceNames = s.sotwNames(key, r.GetTypeUrl(), r.GetResourceNames())
 			return nil
 		},
 		StreamDeltaRequestFunc: func(id int64, r *discoveryv3.DeltaDiscoveryRequest) error {
@@ -45,7 +45,7 @@ func (s *Server) callbacks() serverv3.Callbacks {
 			if err := s.onRequest(request{key, r.GetNode(), r.GetTypeUrl(), r.GetResponseNonce(), r.GetResponseNonce(), r.GetErrorDetail().GetMessage(), r.GetResourceNamesSubscribe()}); err != nil {
 				return err
 			}
-			s.deltaNames(key, r.GetNode(), r.GetTypeUrl(), r.GetResourceNamesSubscribe())
+			s.shareNames(key, r.GetTypeUrl(), r.GetResourceNamesSubscribe()) // Delta names each resource once
 			return nil
 		},
 		StreamClosedFunc:      func(id int64, node *corev3.Node) { s.onClosed(streamKey{id: id}, node) },

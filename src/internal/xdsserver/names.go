@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 
-	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
@@ -27,86 +26,64 @@ import (
 // requestedNames remembers, per open stream and type, the names of its
 // last subscription, made the cache's strings. Safe for concurrent use.
 type requestedNames struct {
-	mu      sync.Mutex
-	streams map[streamKey]*streamNames
-}
-
-type streamNames struct {
-	class xdsresources.Class
-	node  string
-	last  map[string][]string // by type URL
+	mu   sync.Mutex
+	last map[streamKey]map[string][]string // by stream, then type URL
 }
 
 func newRequestedNames() *requestedNames {
-	return &requestedNames{streams: map[streamKey]*streamNames{}}
+	return &requestedNames{last: map[streamKey]map[string][]string{}}
+}
+
+func (r *requestedNames) previous(key streamKey, typeURL string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last[key][typeURL]
+}
+
+func (r *requestedNames) remember(key streamKey, typeURL string, names []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last[key] == nil {
+		r.last[key] = map[string][]string{}
+	}
+	r.last[key][typeURL] = names
 }
 
 // forget drops a closed stream's names.
 func (r *requestedNames) forget(key streamKey) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.streams, key)
-}
-
-// stream returns key's state, created from its first request's node.
-func (r *requestedNames) stream(key streamKey, node *corev3.Node) (*streamNames, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	st, ok := r.streams[key]
-	if !ok {
-		class, err := xdsresources.ClassOf(node)
-		if err != nil {
-			return nil, false
-		}
-		st = &streamNames{class: class, node: node.GetId(), last: map[string][]string{}}
-		r.streams[key] = st
-	}
-	return st, true
+	delete(r.last, key)
 }
 
 // sotwNames returns the names a State-of-the-World request subscribes to,
 // sharing the cache's strings: the stream's previous slice when they are
 // the same names in the same order.
-func (s *Server) sotwNames(key streamKey, node *corev3.Node, typeURL string, names []string) []string {
+func (s *Server) sotwNames(key streamKey, typeURL string, names []string) []string {
 	if len(names) == 0 {
 		return names
 	}
-	st, ok := s.names.stream(key, node)
-	if !ok {
-		return names
-	}
-	s.names.mu.Lock()
-	last := st.last[typeURL]
-	s.names.mu.Unlock()
-	if slices.Equal(last, names) {
+	if last := s.names.previous(key, typeURL); slices.Equal(last, names) {
 		return last
 	}
-	s.shareNames(st, typeURL, names)
-	s.names.mu.Lock()
-	st.last[typeURL] = names
-	s.names.mu.Unlock()
+	s.shareNames(key, typeURL, names)
+	s.names.remember(key, typeURL, names)
 	return names
 }
 
-// deltaNames makes the names a Delta request subscribes to the cache's
-// strings (Delta sends each name once, when it subscribes).
-func (s *Server) deltaNames(key streamKey, node *corev3.Node, typeURL string, names []string) {
-	if len(names) == 0 {
+// shareNames replaces, in place, each name the stream's cache holds with
+// the cache's string. The stream is an admitted proxy's (its class and node
+// are the proxies' record); another's names are left as they are.
+func (s *Server) shareNames(key streamKey, typeURL string, names []string) {
+	class, node, ok := s.proxies.identity(key)
+	if !ok || len(names) == 0 {
 		return
 	}
-	if st, ok := s.names.stream(key, node); ok {
-		s.shareNames(st, typeURL, names)
-	}
-}
-
-// shareNames replaces, in place, each name the stream's cache holds with
-// the cache's string.
-func (s *Server) shareNames(st *streamNames, typeURL string, names []string) {
 	var c *fleetCache
-	if st.class == xdsresources.ClassSidecar && (typeURL == resourcev3.ListenerType || typeURL == resourcev3.RouteType) {
-		c, _ = s.nodes.cacheOf(st.node, typeURL)
+	if class == xdsresources.ClassSidecar && (typeURL == resourcev3.ListenerType || typeURL == resourcev3.RouteType) {
+		c, _ = s.nodes.cacheOf(node, typeURL)
 	} else {
-		c = s.caches.shared(classKey(typeURL, st.class))
+		c = s.shared[classKey(typeURL, class)]
 	}
 	if c != nil {
 		c.shareNames(names)

@@ -67,6 +67,17 @@ func (p *proxies) add(id streamKey, node string, class xdsresources.Class, app s
 	p.streams[id] = &ProxyStatus{Stream: id.id, Node: node, Class: class, App: app, Delta: delta, ConnectedAt: time.Now(), Types: map[string]TypeStatus{}}
 }
 
+// identity is an admitted stream's class and node ID.
+func (p *proxies) identity(id streamKey) (xdsresources.Class, string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.streams[id]
+	if !ok {
+		return "", "", false
+	}
+	return s.Class, s.Node, true
+}
+
 // remove forgets a stream and returns its class.
 func (p *proxies) remove(id streamKey) (xdsresources.Class, bool) {
 	p.mu.Lock()

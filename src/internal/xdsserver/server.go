@@ -36,6 +36,8 @@ type Server struct {
 	nodes   *sidecarNodes
 	servers *proxylessServers
 	names   *requestedNames
+	// shared are the shared caches by class key (requested names).
+	shared map[string]*fleetCache
 
 	mu      sync.Mutex
 	current xdsresources.Resources
@@ -61,6 +63,7 @@ func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *
 		nodes:   newSidecarNodes(versionPrefix, c.memo),
 		servers: newProxylessServers(c.meshListeners, c.routes, c.memo),
 		names:   newRequestedNames(),
+		shared:  c.sharedByKey(),
 		ready:   make(chan struct{}),
 	}
 }
