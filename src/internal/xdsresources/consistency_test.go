@@ -7,6 +7,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	rbacv3 "github.com/envoyproxy/go-control-plane/envoy/config/rbac/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	headertometadatav3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/header_to_metadata/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	rbacnetworkv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/rbac/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
@@ -95,6 +96,7 @@ func expectNodeConsistent(own xdsresources.NodeResources, res xdsresources.Resou
 	for name, l := range own.Listeners {
 		Expect(l.ValidateAll()).To(Succeed(), name)
 		expectNetworkRBACLoadable(l)
+		expectPerRouteFiltersInChain(l, own.Routes)
 		for _, rds := range routeConfigsOf(l) {
 			Expect(own.Routes).To(HaveKey(rds), "listener %s names a route configuration that exists", name)
 			for _, c := range clustersOf(own.Routes[rds]) {
@@ -109,19 +111,15 @@ func expectNodeConsistent(own xdsresources.NodeResources, res xdsresources.Resou
 }
 
 // expectSubsetsSelectable checks that a route or weighted cluster matching
-// endpoint metadata (a per-instance host, ADR 19) names a cluster whose
-// subset load balancer selects by exactly those keys, without falling back
-// to another instance.
+// endpoint metadata (a per-instance host, ADR 19), from its metadata match
+// or from the request metadata its header-to-metadata rules write, names a
+// cluster whose subset load balancer selects by exactly those keys, without
+// falling back to another instance.
 func expectSubsetsSelectable(rc *routev3.RouteConfiguration, clusters map[string]*clusterv3.Cluster) {
-	expect := func(cluster string, match *corev3.Metadata) {
-		if match == nil {
+	expect := func(cluster string, keys []string) {
+		if len(keys) == 0 {
 			return
 		}
-		var keys []string
-		for key := range match.GetFilterMetadata()["envoy.lb"].GetFields() {
-			keys = append(keys, key)
-		}
-		Expect(match.GetFilterMetadata()).To(HaveLen(1), "route to %s matches envoy.lb metadata only", cluster)
 		selectors := clusters[cluster].GetLbSubsetConfig().GetSubsetSelectors()
 		Expect(selectors).To(ContainElement(And(
 			HaveField("Keys", ConsistOf(keys)),
@@ -131,12 +129,47 @@ func expectSubsetsSelectable(rc *routev3.RouteConfiguration, clusters map[string
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, r := range vh.GetRoutes() {
 			action := r.GetRoute()
-			expect(action.GetCluster(), action.GetMetadataMatch())
+			requestKeys := requestMetadataKeys(r)
+			if len(requestKeys) > 0 {
+				Expect(action.GetCluster()).NotTo(BeEmpty(), "route %s labels the request for one cluster", r.GetName())
+			}
+			expect(action.GetCluster(), append(metadataMatchKeys(action.GetMetadataMatch()), requestKeys...))
 			for _, wc := range action.GetWeightedClusters().GetClusters() {
-				expect(wc.GetName(), wc.GetMetadataMatch())
+				expect(wc.GetName(), metadataMatchKeys(wc.GetMetadataMatch()))
 			}
 		}
 	}
+}
+
+func metadataMatchKeys(match *corev3.Metadata) []string {
+	if match == nil {
+		return nil
+	}
+	Expect(match.GetFilterMetadata()).To(HaveLen(1), "a route matches envoy.lb metadata only")
+	var keys []string
+	for key := range match.GetFilterMetadata()["envoy.lb"].GetFields() {
+		keys = append(keys, key)
+	}
+	return keys
+}
+
+// requestMetadataKeys are the envoy.lb keys a route's header-to-metadata
+// rules write for the subset load balancer.
+func requestMetadataKeys(r *routev3.Route) []string {
+	typed, ok := r.GetTypedPerFilterConfig()["envoy.filters.http.header_to_metadata"]
+	if !ok {
+		return nil
+	}
+	config := &headertometadatav3.Config{}
+	Expect(typed.UnmarshalTo(config)).To(Succeed())
+	Expect(config.GetRequestRules()).NotTo(BeEmpty(), "Envoy rejects a per-route header-to-metadata config without rules")
+	var keys []string
+	for _, rule := range config.GetRequestRules() {
+		if kv := rule.GetOnHeaderPresent(); kv.GetMetadataNamespace() == "envoy.lb" {
+			keys = append(keys, kv.GetKey())
+		}
+	}
+	return keys
 }
 
 func clustersOf(rc *routev3.RouteConfiguration) []string {
@@ -153,6 +186,36 @@ func clustersOf(rc *routev3.RouteConfiguration) []string {
 		}
 	}
 	return names
+}
+
+// expectPerRouteFiltersInChain checks that every filter a route
+// configuration configures per route or virtual host runs in the HTTP
+// filter chain of the connection manager naming it, before the router;
+// otherwise that configuration has no effect.
+func expectPerRouteFiltersInChain(l *listenerv3.Listener, routes map[string]*routev3.RouteConfiguration) {
+	hcm := &hcmv3.HttpConnectionManager{}
+	for _, f := range filtersOf(l) {
+		if !f.GetTypedConfig().MessageIs(hcm) {
+			continue
+		}
+		Expect(f.GetTypedConfig().UnmarshalTo(hcm)).To(Succeed())
+		var chain []string
+		for _, h := range hcm.GetHttpFilters() {
+			chain = append(chain, h.GetName())
+		}
+		Expect(chain).NotTo(BeEmpty())
+		beforeRouter := chain[:len(chain)-1]
+		for _, vh := range routes[hcm.GetRds().GetRouteConfigName()].GetVirtualHosts() {
+			for name := range vh.GetTypedPerFilterConfig() {
+				Expect(beforeRouter).To(ContainElement(name), "listener %s runs %s, which virtual host %s configures", l.GetName(), name, vh.GetName())
+			}
+			for _, r := range vh.GetRoutes() {
+				for name := range r.GetTypedPerFilterConfig() {
+					Expect(beforeRouter).To(ContainElement(name), "listener %s runs %s, which route %s configures", l.GetName(), name, r.GetName())
+				}
+			}
+		}
+	}
 }
 
 // expectNetworkRBACLoadable checks what Envoy checks when it loads a

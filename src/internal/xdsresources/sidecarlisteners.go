@@ -100,7 +100,7 @@ func sidecarOutboundListener(port uint32, opts Options) (*listenerv3.Listener, e
 		StatPrefix:     "outbound_" + name,
 		CodecType:      hcmv3.HttpConnectionManager_AUTO,
 		RouteSpecifier: rds(SidecarOutboundRouteName(port)),
-		HttpFilters:    []*hcmv3.HttpFilter{faultFilter, localRateLimitFilter, routerFilter},
+		HttpFilters:    []*hcmv3.HttpFilter{faultFilter, localRateLimitFilter, instanceIndexFilter, routerFilter},
 		UpgradeConfigs: []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}},
 	}
 	if opts.Mesh.AccessLogPath != "" {

@@ -11,41 +11,54 @@ import (
 
 // sidecarOutboundRoutes gives each port of the hosts sidecars reach its
 // route configuration: one virtual host per host (with and without the
-// port), and a last one passing any other HTTP through to where it was
-// going (traffic to containers outside the mesh keeps working). A route to
-// a per-instance cluster folded into its parent's goes to the parent's
-// cluster, matching the instance (instances, ADR 19).
-func sidecarOutboundRoutes(hosts []envoyir.VirtualHost, instances map[string]instanceRoute) map[uint32]*routev3.RouteConfiguration {
+// port), one per instance wildcard, and a last one passing any other HTTP
+// through to where it was going (traffic to containers outside the mesh
+// keeps working). A route to a per-instance cluster folded into its
+// parent's goes to the parent's cluster, matching the instance (ADR 19).
+func sidecarOutboundRoutes(in sidecarRoutesInput) map[uint32]*routev3.RouteConfiguration {
 	out := map[uint32]*routev3.RouteConfiguration{}
-	for _, h := range hosts {
+	config := func(port uint32) *routev3.RouteConfiguration {
+		rc := out[port]
+		if rc == nil {
+			rc = &routev3.RouteConfiguration{Name: SidecarOutboundRouteName(port)}
+			out[port] = rc
+		}
+		return rc
+	}
+	for _, h := range in.hosts {
 		if isWildcard(h.Name) {
 			continue
 		}
 		for _, port := range h.ServicePorts {
-			rc := out[port]
-			if rc == nil {
-				rc = &routev3.RouteConfiguration{Name: SidecarOutboundRouteName(port)}
-				out[port] = rc
-			}
 			vh := &routev3.VirtualHost{Name: fmt.Sprintf("%s:%d", h.Name, port), Domains: []string{h.Name, fmt.Sprintf("%s:%d", h.Name, port)}}
 			for _, r := range h.Routes {
-				vh.Routes = append(vh.Routes, sidecarRoute(r, instances))
+				vh.Routes = append(vh.Routes, sidecarRoute(r, in.instances))
 			}
+			rc := config(port)
 			rc.VirtualHosts = append(rc.VirtualHosts, vh)
 		}
+	}
+	for _, w := range in.wildcards {
+		rc := config(w.port)
+		rc.VirtualHosts = append(rc.VirtualHosts, instanceWildcardHost(w))
 	}
 	for _, rc := range out {
 		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
 			Name:    "allow_any",
 			Domains: []string{"*"},
-			Routes: []*routev3.Route{{
-				Name:   "allow_any",
-				Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
-				Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster}, Timeout: durationpb.New(0)}},
-			}},
+			Routes:  []*routev3.Route{passthroughRoute()},
 		})
 	}
 	return out
+}
+
+// passthroughRoute sends a request on to the address it was going to.
+func passthroughRoute() *routev3.Route {
+	return &routev3.Route{
+		Name:   "allow_any",
+		Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+		Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: PassthroughCluster}, Timeout: durationpb.New(0)}},
+	}
 }
 
 // sidecarRoute applies the route's policy in Envoy's terms; without a

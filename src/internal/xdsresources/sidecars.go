@@ -74,10 +74,9 @@ func (t *Translator) addSidecarUpstreams(res *Resources, ir envoyir.IR, scope ma
 // listener and a route configuration, except Diego's own ports.
 func (t *Translator) addSidecarOutbound(set *sidecarSet, hosts []envoyir.VirtualHost, instances map[string]instanceRoute) []error {
 	var errs []error
-	in := sidecarRoutesInput{hosts: hosts, instances: instances}
-	routes := t.sidecarRoutes.get("", in, func(in sidecarRoutesInput) map[uint32]checked[*routev3.RouteConfiguration] {
+	routes := t.sidecarRoutes.get("", sidecarRoutesFor(hosts, instances), func(in sidecarRoutesInput) map[uint32]checked[*routev3.RouteConfiguration] {
 		out := map[uint32]checked[*routev3.RouteConfiguration]{}
-		for port, rc := range sidecarOutboundRoutes(in.hosts, in.instances) {
+		for port, rc := range sidecarOutboundRoutes(in) {
 			out[port] = check(rc, nil)
 		}
 		return out

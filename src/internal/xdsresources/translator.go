@@ -78,11 +78,14 @@ type meshHost struct {
 }
 
 // sidecarRoutesInput is what the sidecars' outbound route configurations
-// are built from: the hosts in their scope, and the per-instance clusters
-// folded into their parents' (ADR 19).
+// are built from: the hosts in their scope that keep a virtual host of
+// their own, the per-instance clusters folded into their parents' that
+// those name, and the instance wildcards standing for the other folded
+// per-instance hosts (ADR 19).
 type sidecarRoutesInput struct {
 	hosts     []envoyir.VirtualHost
 	instances map[string]instanceRoute
+	wildcards []instanceWildcard
 }
 
 type meshClusterInput struct {
@@ -111,7 +114,8 @@ func NewTranslator(opts Options) *Translator {
 		sidecarClusters:  newMemo[envoyir.Cluster, checked[*clusterv3.Cluster]](equalComparable[envoyir.Cluster]),
 		sidecarEndpoints: newMemo[parentEndpoints, checked[*endpointv3.ClusterLoadAssignment]](equalParentEndpoints),
 		sidecarRoutes: newMemo[sidecarRoutesInput, map[uint32]checked[*routev3.RouteConfiguration]](func(a, b sidecarRoutesInput) bool {
-			return maps.Equal(a.instances, b.instances) && slices.EqualFunc(a.hosts, b.hosts, deep)
+			return maps.Equal(a.instances, b.instances) && slices.EqualFunc(a.wildcards, b.wildcards, equalInstanceWildcards) &&
+				slices.EqualFunc(a.hosts, b.hosts, deep)
 		}),
 		sidecarListeners: newMemo[uint32, checked[*listenerv3.Listener]](equalComparable[uint32]),
 	}
