@@ -26,14 +26,17 @@
 //
 // Per-instance hosts (`<index>.<host>`, which service discovery registers
 // for every instance of an internal route) have no cluster of their own for
-// sidecars when it is safe (ADR 19): their route names the parent host's
-// cluster with a metadata match on cf_instance_index, the parent's
-// endpoints carry their index, and every sidecar cluster balances by
-// subset (no match: any endpoint; an index no endpoint has: 503). An
-// instance coming or going then changes the parent's load assignment and
-// the route configuration, never the sidecar clusters, which State of the
-// World sends in full. Gateways and proxyless gRPC clients (no subset load
-// balancer in grpc-go) keep the per-instance clusters.
+// sidecars when it is safe (ADR 19): the parent's endpoints carry their
+// index, every sidecar cluster balances by subset (no match: any endpoint;
+// an index no endpoint has: 503), and one wildcard virtual host
+// `*.<host>` per parent and port names the parent's cluster, its route
+// putting the authority's index into the request's `envoy.lb` metadata
+// (header-to-metadata). A per-instance host that routes unlike its
+// siblings keeps a virtual host of its own, matching the index. An
+// instance coming or going then changes the parent's load assignment only,
+// never the sidecar clusters or outbound route configurations, which State
+// of the World sends in full. Gateways and proxyless gRPC clients (no
+// subset load balancer in grpc-go) keep the per-instance clusters.
 //
 // Concurrency: Translate and ClassOf hold no state. A Translator remembers
 // its previous call (an unchanged resource is the same message again) and is
