@@ -189,8 +189,13 @@ func (s *Subscriber) loop(ctx context.Context, nc *nats.Conn, events <-chan conn
 				initial = newInitialSync(time.Now(), s.cfg.GreetWindow.Std())
 			}
 		case <-initial.windowEnded():
+			// Taken before publishing: a route-emitter that sees this start
+			// and greets at once is answered on another goroutine, possibly
+			// before the publish returns, and its greet must count as after
+			// the start (it gets no start of its own).
+			at := time.Now()
 			s.publishStarts(nc)
-			initial.published(time.Now(), s.isReady(), s.cfg.QuietPeriod.Std()/4)
+			initial.published(at, s.isReady(), s.cfg.QuietPeriod.Std()/4)
 		case <-initial.checks():
 			s.checkInitialSync(&initial)
 		case <-pruneTicker.C:
