@@ -90,7 +90,9 @@ func sidecarRoutesFor(hosts []envoyir.VirtualHost, instances map[string]instance
 // instanceWildcardOf is the wildcard a per-instance host may go into.
 func instanceWildcardOf(h envoyir.VirtualHost, instances map[string]instanceRoute) (instanceWildcard, bool) {
 	_, parent, ok := perInstanceHost(h.Name)
-	if !ok || len(h.ServicePorts) != 1 || len(h.Routes) != 1 {
+	// `*.*.host` is no domain Envoy accepts: a wildcard parent's instances
+	// keep their virtual hosts.
+	if !ok || isWildcard(parent) || len(h.ServicePorts) != 1 || len(h.Routes) != 1 {
 		return instanceWildcard{}, false
 	}
 	r := h.Routes[0]

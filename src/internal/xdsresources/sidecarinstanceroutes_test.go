@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
@@ -182,3 +183,25 @@ var _ = DescribeTable("a sidecar's request for an internal host reaches (ADR 19,
 	Entry("an index both apps behind search have keeps its own virtual host, split by weight", "0.search.apps.internal:8080", []string{"10.255.2.1:8080", "10.255.3.1:8080"}),
 	Entry("an instance whose app serves another port keeps its own cluster", "0.ledger.apps.internal", []string{"10.255.4.1:8080"}),
 )
+
+var _ = It("keeps the virtual host of an instance of a wildcard host: *.*.host is no domain Envoy accepts", func() {
+	ir := smallIR([]hostSpec{
+		{"*.a.apps.internal", 8080, []string{"10.0.0.1:8080", "10.0.0.2:8080"}},
+		{"1.*.a.apps.internal", 8080, []string{"10.0.0.2:8080"}},
+		{"b.apps.internal", 8080, []string{"10.0.0.3:8080"}},
+	})
+	ir.Workloads.ByContainerIP = map[string]string{"10.255.4.1": "app-ledger"}
+	res, errs := xdsresources.Translate(ir, xdsresources.Options{})
+	Expect(res.SidecarClusters).NotTo(HaveKey(envoyir.ClusterName(8080, "", "1.*.a.apps.internal")), "folded")
+	Expect(errs).To(BeEmpty())
+	node, err := xdsresources.ParseNodeID(callerOfOther)
+	Expect(err).NotTo(HaveOccurred())
+	own, err := res.Sidecar(node)
+	Expect(err).NotTo(HaveOccurred())
+	var domains []string
+	for _, vh := range own.Routes["8080"].GetVirtualHosts() {
+		domains = append(domains, vh.GetDomains()...)
+	}
+	Expect(domains).To(ContainElement("1.*.a.apps.internal"))
+	Expect(domains).NotTo(ContainElement(HavePrefix("*.*")))
+})
