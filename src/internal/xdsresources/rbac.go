@@ -122,14 +122,18 @@ func orPermissions[T any](values []T, one func(T) *rbacv3.Permission) *rbacv3.Pe
 
 // hostPermission matches the request's authority with or without a port.
 func hostPermission(host string) *rbacv3.Permission {
-	return &rbacv3.Permission{Rule: &rbacv3.Permission_Header{Header: &routev3.HeaderMatcher{
+	return &rbacv3.Permission{Rule: &rbacv3.Permission_Header{Header: authorityMatcher(regexp.QuoteMeta(host) + `(:[0-9]+)?`)}}
+}
+
+// authorityMatcher matches a request whose whole authority matches regex
+// (Envoy's safe_regex matches the whole value).
+func authorityMatcher(regex string) *routev3.HeaderMatcher {
+	return &routev3.HeaderMatcher{
 		Name: ":authority",
 		HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-			MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{
-				Regex: regexp.QuoteMeta(host) + `(:[0-9]+)?`,
-			}},
+			MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{Regex: regex}},
 		}},
-	}}}
+	}
 }
 
 func pathPermission(p envoyir.PathMatch) *rbacv3.Permission {

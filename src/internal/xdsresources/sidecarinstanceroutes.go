@@ -117,14 +117,7 @@ func instanceWildcardHost(w instanceWildcard) *routev3.VirtualHost {
 		Name: name, PathPrefix: "/", Policy: w.policy,
 		Clusters: []envoyir.WeightedCluster{{Cluster: w.cluster, Weight: 100}},
 	}, nil)
-	route.Match.Headers = []*routev3.HeaderMatcher{{
-		Name: ":authority",
-		HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-			MatchPattern: &matcherv3.StringMatcher_SafeRegex{SafeRegex: &matcherv3.RegexMatcher{
-				Regex: `[0-9]+\.` + regexp.QuoteMeta(w.parent) + `(:[0-9]+)?`,
-			}},
-		}},
-	}}
+	route.Match.Headers = []*routev3.HeaderMatcher{authorityMatcher(`[0-9]+\.` + regexp.QuoteMeta(w.parent) + `(:[0-9]+)?`)}
 	if route.TypedPerFilterConfig == nil {
 		route.TypedPerFilterConfig = map[string]*anypb.Any{}
 	}

@@ -144,7 +144,7 @@ func subsetEndpoints(res xdsresources.Resources, cluster string, match map[strin
 	for _, locality := range res.SidecarEndpoints[cluster].GetEndpoints() {
 		for _, lb := range locality.GetLbEndpoints() {
 			labels := lbFields(lb.GetMetadata())
-			if len(match) > 0 && !mapsEqual(labels, match) {
+			if len(match) > 0 && !labelledAlike(labels, match) {
 				continue
 			}
 			sa := lb.GetEndpoint().GetAddress().GetSocketAddress()
@@ -154,9 +154,9 @@ func subsetEndpoints(res xdsresources.Resources, cluster string, match map[strin
 	return out
 }
 
-// mapsEqual is true when every key of match is labelled alike (the only
-// selector has one key, so alike labels are equal maps).
-func mapsEqual(labels, match map[string]string) bool {
+// labelledAlike is true when every key of match is labelled alike (the
+// only selector has one key, so alike labels are equal maps).
+func labelledAlike(labels, match map[string]string) bool {
 	for key, value := range match {
 		if labels[key] != value {
 			return false
