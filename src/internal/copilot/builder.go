@@ -1,6 +1,7 @@
 package copilot
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,8 @@ type builder struct {
 	routes   prometheus.Gauge
 	objects  prometheus.Gauge
 	problems *lifecycle.ProblemLog
+	// endpointsFirst counts ServiceEntries published ahead of a build.
+	endpointsFirst prometheus.Counter
 
 	// mu guards the last build, which debug endpoints read.
 	mu    sync.Mutex
@@ -58,6 +61,9 @@ func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserve
 		problems: lifecycle.NewProblemLog(logger, "compile-problem", f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_copilot_compile_problems", Help: "Problems in the last mesh config compilation: hosts or endpoints left out, each for a logged reason.",
 		})),
+		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_copilot_endpoints_first_total", Help: "ServiceEntries published ahead of a full build because their hosts' endpoints changed (ADR 20).",
+		}),
 	}
 }
 
@@ -82,4 +88,42 @@ func (b *builder) latest() (routingtable.Table, mesh.Config, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.table, b.cfg, b.built
+}
+
+// maxEndpointsFirstHosts bounds the hosts an endpoints-first publish
+// rebuilds: past it, a burst of changes is as quick to build in full.
+const maxEndpointsFirstHosts = 256
+
+// publishEndpointsFirst publishes the last build with the ServiceEntries
+// of the hosts of changed URIs built anew, ahead of the full build that
+// follows (ADR 20): an instance that started or stopped reaches the pilot
+// without waiting for the whole foundation to be joined and compiled
+// again. Hosts the last build did not have (a new route, a new
+// per-instance host) wait for the full build.
+func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints source.Endpoints, uris []string) {
+	_, last, built := b.latest()
+	hosts := hostsOf(uris)
+	if !built || len(hosts) > maxEndpointsFirstHosts {
+		return
+	}
+	cfg, replaced := last.Replacing(meshconfig.ServiceEntries(routingtable.BuildHosts(desired, endpoints, hosts)))
+	if replaced == 0 {
+		return
+	}
+	b.mcp.Publish(cfg)
+	b.endpointsFirst.Add(float64(replaced))
+}
+
+// hostsOf are the hosts of route URIs (`host[/path]`), once each.
+func hostsOf(uris []string) []string {
+	seen := map[string]bool{}
+	var hosts []string
+	for _, uri := range uris {
+		host, _, _ := strings.Cut(uri, "/")
+		if !seen[host] {
+			seen[host] = true
+			hosts = append(hosts, host)
+		}
+	}
+	return hosts
 }

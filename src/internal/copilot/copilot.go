@@ -178,7 +178,11 @@ func (c *Copilot) build() {
 	c.mu.Lock()
 	desired := *c.desired
 	c.mu.Unlock()
-	c.builder.build(desired, c.nats.RoutingEndpoints()) // routing reads no tags
+	endpoints, changed, known := c.nats.RoutingEndpointsChanged() // routing reads no tags
+	if known && len(changed) > 0 {
+		c.builder.publishEndpointsFirst(desired, endpoints, changed)
+	}
+	c.builder.build(desired, endpoints)
 }
 
 func (c *Copilot) grpcServer() (*grpc.Server, error) {

@@ -86,6 +86,14 @@ var _ = Describe("Copilot", func() {
 		Consistently(builds, 3*time.Second, 100*time.Millisecond).Should(Equal(buildsBefore))
 		Expect(pushes()).To(Equal(pushesBefore))
 		Expect(configs).NotTo(Receive())
+
+		By("publishing a started instance's ServiceEntry ahead of the full build (ADR 20)")
+		emitter.Register(routeemitter.NewAppInstanceMessage(routeemitter.AppInstance{
+			CellIP: "10.0.16.5", HostPort: 61013, AppGUID: "app-shop", ProcessGUID: "proc-shop", InstanceGUID: "inst-2",
+		}, "shop.apps.example.com"))
+		Eventually(configs, 10*time.Second).Should(Receive(&cfgSeen))
+		Expect(cfgSeen.Of(mesh.KindServiceEntry)[0].Spec.(*networking.ServiceEntry).GetEndpoints()).To(HaveLen(2))
+		Eventually(func() float64 { return counterSum(registry, "cfmesh_copilot_endpoints_first_total") }, 5*time.Second).Should(Equal(1.0))
 	})
 })
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -104,6 +105,35 @@ func NewConfig(resources []Resource) (Config, error) {
 	return Config{resources: byKind}, nil
 }
 
+// ConfigOfSorted is a Config of collections already sorted by Key, each
+// holding only objects of its kind: NewConfig without copying or sorting
+// (the pilot's store builds one for every collection it accepts; issue 8).
+// It checks the order, the kinds and that no two objects share a key. The
+// slices must not be modified afterwards.
+func ConfigOfSorted(byKind map[Kind][]Resource) (Config, error) {
+	out := Config{resources: make(map[Kind][]Resource, len(byKind))}
+	for kind, list := range byKind {
+		for i, r := range list {
+			if r.Kind != kind {
+				return Config{}, fmt.Errorf("%s collection holds %s %s", kind, r.Kind, r.Key())
+			}
+			if i == 0 {
+				continue
+			}
+			switch c := CompareKeys(list[i-1], r); {
+			case c == 0:
+				return Config{}, fmt.Errorf("duplicate %s %s", kind, r.Key())
+			case c > 0:
+				return Config{}, fmt.Errorf("%s collection is not sorted by key at %s", kind, r.Key())
+			}
+		}
+		if len(list) > 0 {
+			out.resources[kind] = list
+		}
+	}
+	return out, nil
+}
+
 // Of returns the objects of one kind, sorted by Key. The slice must not be
 // modified.
 func (c Config) Of(kind Kind) []Resource {
@@ -130,4 +160,29 @@ func (c Config) CollectionVersion(kind Kind) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// Replacing is c with each of resources in place of the object of the same
+// kind and key whose version differs, and how many it replaced; a
+// resource c has no object for is left out. Only the kinds it changes are
+// copied: c itself is unchanged.
+func (c Config) Replacing(resources []Resource) (Config, int) {
+	out := Config{resources: make(map[Kind][]Resource, len(c.resources))}
+	maps.Copy(out.resources, c.resources)
+	copied := map[Kind]bool{}
+	n := 0
+	for _, r := range resources {
+		list := out.resources[r.Kind]
+		i, found := slices.BinarySearchFunc(list, r, CompareKeys)
+		if !found || list[i].Version == r.Version {
+			continue
+		}
+		if !copied[r.Kind] {
+			list = slices.Clone(list)
+			out.resources[r.Kind], copied[r.Kind] = list, true
+		}
+		list[i] = r
+		n++
+	}
+	return out, n
 }

@@ -63,6 +63,52 @@ var _ = Describe("Config", func() {
 	})
 })
 
+var _ = DescribeTable("ConfigOfSorted",
+	func(objects func() []mesh.Resource, problem string) {
+		list := objects()
+		cfg, err := mesh.ConfigOfSorted(map[mesh.Kind][]mesh.Resource{mesh.KindVirtualService: list})
+		if problem != "" {
+			Expect(err).To(MatchError(ContainSubstring(problem)))
+			return
+		}
+		Expect(err).NotTo(HaveOccurred())
+		want, err := mesh.NewConfig(list)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg).To(Equal(want))
+	},
+	Entry("sorted", func() []mesh.Resource { return []mesh.Resource{vs("a", "a.example.com"), vs("b", "b.example.com")} }, ""),
+	Entry("empty", func() []mesh.Resource { return []mesh.Resource{} }, ""),
+	Entry("out of order", func() []mesh.Resource { return []mesh.Resource{vs("b", "b.example.com"), vs("a", "a.example.com")} },
+		"not sorted by key at cloudfoundry/a"),
+	Entry("one key twice", func() []mesh.Resource { return []mesh.Resource{vs("a", "a.example.com"), vs("a", "b.example.com")} },
+		"duplicate VirtualService cloudfoundry/a"),
+	Entry("another kind", func() []mesh.Resource {
+		return []mesh.Resource{{Kind: mesh.KindGateway, Namespace: mesh.Namespace, Name: "g"}}
+	},
+		"VirtualService collection holds Gateway cloudfoundry/g"),
+)
+
+var _ = Describe("Config.Replacing", func() {
+	It("puts changed objects in place of their namesakes and leaves the config it came from as it was", func() {
+		cfg, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("b", "b.example.com"), vs("c", "c.example.com")})
+		Expect(err).NotTo(HaveOccurred())
+
+		got, n := cfg.Replacing([]mesh.Resource{vs("b", "changed.example.com"), vs("c", "c.example.com"), vs("new", "new.example.com")})
+
+		Expect(n).To(Equal(1), "c is unchanged and new has no namesake")
+		Expect(got.Of(mesh.KindVirtualService)).To(HaveLen(3))
+		Expect(got.Of(mesh.KindVirtualService)[1].Version).To(Equal(vs("b", "changed.example.com").Version))
+		Expect(cfg.Of(mesh.KindVirtualService)[1].Version).To(Equal(vs("b", "b.example.com").Version))
+		Expect(got.CollectionVersion(mesh.KindVirtualService)).NotTo(Equal(cfg.CollectionVersion(mesh.KindVirtualService)))
+	})
+
+	It("replaces nothing in a config without the kind", func() {
+		got, n := mesh.Config{}.Replacing([]mesh.Resource{vs("a", "a.example.com")})
+		Expect(n).To(BeZero())
+		Expect(got.Len()).To(BeZero())
+	})
+})
+
 var _ = Describe("Collections", func() {
 	DescribeTable("ParseCollection",
 		func(typeURL string, want mesh.Kind, wantErr string) {

@@ -250,11 +250,29 @@ func hostObjects(routes []routingtable.Route, internal bool) ([]mesh.Resource, [
 	if err != nil {
 		return nil, problems, err
 	}
-	se, err := mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, objectName("service-entry", host), serviceEntry(routes), nil, nil)
+	se, err := serviceEntryResource(routes)
 	if err != nil {
 		return nil, problems, err
 	}
 	return []mesh.Resource{vs, dr, se}, problems, nil
+}
+
+func serviceEntryResource(routes []routingtable.Route) (mesh.Resource, error) {
+	return mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, objectName("service-entry", routes[0].Host), serviceEntry(routes), nil, nil)
+}
+
+// ServiceEntries are the ServiceEntries Compile gives the hosts of routes
+// (grouped by host, as a routing table is), each from its host's routes
+// alone: the copilot's endpoints-first publish (ADR 20). A host whose
+// ServiceEntry cannot be built is left out; Compile reports it.
+func ServiceEntries(routes []routingtable.Route) []mesh.Resource {
+	var out []mesh.Resource
+	for _, group := range groupByHost(routes) {
+		if se, err := serviceEntryResource(group); err == nil {
+			out = append(out, se)
+		}
+	}
+	return out
 }
 
 // objectName is `copilot-<what>-for-<host>`, or

@@ -42,6 +42,22 @@ var _ = Describe("Compiler", func() {
 		}
 	})
 
+	It("gives the ServiceEntries Compile gives, host by host (endpoints first, ADR 20)", func() {
+		for _, input := range tables {
+			table := loadTable(input)
+			cfg, _ := meshconfig.Compile(table, loadOptions(input))
+			compiled := map[string]string{}
+			for _, se := range cfg.Of(mesh.KindServiceEntry) {
+				compiled[se.Key()] = se.Version
+			}
+			entries := meshconfig.ServiceEntries(table.Routes)
+			Expect(entries).To(HaveLen(len(compiled)), filepath.Base(input))
+			for _, se := range entries {
+				Expect(compiled).To(HaveKeyWithValue(se.Key(), se.Version), filepath.Base(input))
+			}
+		}
+	})
+
 	It("lets an older table go once an equal one replaced it", func() {
 		compiler := meshconfig.NewCompiler(meshconfig.Options{})
 		first := loadTable("testdata/in/weighted-80-20.yaml")

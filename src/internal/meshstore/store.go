@@ -80,39 +80,57 @@ func (s Store) ApplyDelta(kind mesh.Kind, updated []mesh.Resource, removed []str
 
 // mergeDelta returns a new key-sorted collection: previous without removed,
 // with updated put in place. A later entry of updated wins over an earlier
-// one with the same key.
+// one with the same key. It walks the sorted lists side by side, so a delta
+// of a few objects costs no key string per object held (issue 8: the pilot
+// merges one for every collection the copilot sends).
 func mergeDelta(previous, updated []mesh.Resource, removed []string) ([]mesh.Resource, bool) {
-	gone := make(map[string]bool, len(removed))
+	ups := sortedUpdates(updated)
+	gone := make([]mesh.Resource, 0, len(removed))
 	for _, key := range removed {
-		gone[key] = true
+		namespace, name, _ := strings.Cut(key, "/")
+		gone = append(gone, mesh.Resource{Namespace: namespace, Name: name})
 	}
-	byKey := make(map[string]mesh.Resource, len(updated))
-	for _, r := range updated {
-		byKey[r.Key()] = r
-	}
+	slices.SortFunc(gone, mesh.CompareKeys)
 	changed := false
-	out := make([]mesh.Resource, 0, len(previous)+len(byKey))
+	out := make([]mesh.Resource, 0, len(previous)+len(ups))
+	u, g := 0, 0
 	for _, r := range previous {
-		if next, ok := byKey[r.Key()]; ok {
-			changed = changed || next.Version != r.Version || next.Kind != r.Kind
-			out = append(out, next)
-			delete(byKey, r.Key())
+		for ; u < len(ups) && mesh.CompareKeys(ups[u], r) < 0; u++ {
+			out, changed = append(out, ups[u]), true // added
+		}
+		if u < len(ups) && mesh.CompareKeys(ups[u], r) == 0 {
+			changed = changed || ups[u].Version != r.Version || ups[u].Kind != r.Kind
+			out = append(out, ups[u])
+			u++
 			continue
 		}
-		if gone[r.Key()] {
+		for g < len(gone) && mesh.CompareKeys(gone[g], r) < 0 {
+			g++
+		}
+		if g < len(gone) && mesh.CompareKeys(gone[g], r) == 0 {
 			changed = true
 			continue
 		}
 		out = append(out, r)
 	}
-	if len(byKey) > 0 {
-		changed = true
-		for _, r := range byKey {
-			out = append(out, r)
-		}
-		slices.SortStableFunc(out, mesh.CompareKeys)
+	if u < len(ups) {
+		out, changed = append(out, ups[u:]...), true
 	}
 	return out, changed
+}
+
+// sortedUpdates is updated sorted by key, the last of equal keys kept.
+func sortedUpdates(updated []mesh.Resource) []mesh.Resource {
+	sorted := slices.Clone(updated)
+	slices.SortStableFunc(sorted, mesh.CompareKeys)
+	out := sorted[:0]
+	for i, r := range sorted {
+		if i+1 < len(sorted) && mesh.CompareKeys(sorted[i+1], r) == 0 {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Versions returns the key and Version of every object of kind the Store
@@ -182,16 +200,7 @@ func (s Store) Config() (mesh.Config, error) {
 		}
 		return mesh.Config{}, fmt.Errorf("mesh store not synced: no %s received yet", strings.Join(names, ", "))
 	}
-	var all []mesh.Resource
-	for _, k := range s.kinds {
-		for _, r := range s.received[k] {
-			if r.Kind != k {
-				return mesh.Config{}, fmt.Errorf("mesh store: %s collection holds %s %s", k, r.Kind, r.Key())
-			}
-		}
-		all = append(all, s.received[k]...)
-	}
-	cfg, err := mesh.NewConfig(all)
+	cfg, err := mesh.ConfigOfSorted(s.received)
 	if err != nil {
 		return mesh.Config{}, fmt.Errorf("mesh store: %w", err)
 	}

@@ -1,6 +1,10 @@
 package meshstore_test
 
 import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	networkingv1alpha3 "istio.io/api/networking/v1alpha3"
@@ -194,7 +198,52 @@ var _ = Describe("Store.ApplyDelta", func() {
 			[]mesh.Resource{virtualService("b", "other.com")}, []string{"cloudfoundry/b"},
 			[]string{"cloudfoundry/b", "cloudfoundry/d"}, true),
 		Entry("nothing", nil, nil, []string{"cloudfoundry/b", "cloudfoundry/d"}, false),
+		Entry("an object updated twice: the later wins",
+			[]mesh.Resource{virtualService("c", "first.com"), virtualService("c", "c.com")}, nil,
+			[]string{"cloudfoundry/b", "cloudfoundry/c", "cloudfoundry/d"}, true),
 	)
+
+	It("merges any delta as a map of objects by key would", func() {
+		rng := rand.New(rand.NewPCG(3, 5))
+		for round := range 300 {
+			held := map[string]mesh.Resource{}
+			var before []mesh.Resource
+			for i := range rng.IntN(8) {
+				r := virtualService(fmt.Sprint("vs-", i*2), fmt.Sprint(i, ".com"))
+				held[r.Key()] = r
+				before = append(before, r)
+			}
+			var updated []mesh.Resource
+			var removed []string
+			for range rng.IntN(6) {
+				name := fmt.Sprint("vs-", rng.IntN(16))
+				if rng.IntN(3) == 0 {
+					removed = append(removed, mesh.Namespace+"/"+name)
+					continue
+				}
+				updated = append(updated, virtualService(name, fmt.Sprint(rng.IntN(3), ".example.com")))
+			}
+			want := maps.Clone(held)
+			for _, key := range removed {
+				delete(want, key)
+			}
+			for _, r := range updated {
+				want[r.Key()] = r
+			}
+			after, _ := synced(before...).ApplyDelta(mesh.KindVirtualService, updated, removed)
+			cfg, err := after.Config()
+			Expect(err).NotTo(HaveOccurred(), "round %d", round)
+			got := map[string]string{}
+			for _, r := range cfg.Of(mesh.KindVirtualService) {
+				got[r.Key()] = r.Version
+			}
+			wantVersions := map[string]string{}
+			for key, r := range want {
+				wantVersions[key] = r.Version
+			}
+			Expect(got).To(Equal(wantVersions), "round %d", round)
+		}
+	})
 
 	It("keeps the content of the object it was given", func() {
 		s, _ := synced(virtualService("b", "b.com")).ApplyDelta(mesh.KindVirtualService, []mesh.Resource{virtualService("b", "new.com")}, nil)

@@ -36,6 +36,14 @@ type Pilot struct {
 
 	mu     sync.Mutex
 	latest *mesh.Config
+	// generation counts the configs the MCP client delivered; latest is
+	// the last. endpointsDue wakes the endpoints-first loop (ADR 20), and
+	// endpointsSent is the generation it last handled, signalled on
+	// endpointsDone.
+	generation    uint64
+	endpointsDue  chan struct{}
+	endpointsSent uint64
+	endpointsDone *sync.Cond
 }
 
 // New builds a pilot from a validated configuration.
@@ -46,7 +54,10 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Pilot
 		registry:  registry,
 		xds:       xdsserver.New(logger, registry, bootID()),
 		debouncer: debounce.New(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
+
+		endpointsDue: make(chan struct{}, 1),
 	}
+	p.endpointsDone = sync.NewCond(&p.mu)
 	options := cfg.Gateway.translationOptions()
 	meshOpts, err := cfg.Mesh.meshOptions()
 	if err != nil {
@@ -86,6 +97,7 @@ func (p *Pilot) Run(ctx context.Context) error {
 		{Name: "xds-server", Run: func(ctx context.Context) error { return p.xds.Serve(ctx, lis, serverOpts...) }},
 		{Name: "mcp-client", Run: p.mcp.Run},
 		{Name: "translator", Run: p.runTranslator},
+		{Name: "endpoints-first", Run: p.runEndpointsFirst},
 		{Name: "status-server", Run: status.Run},
 	}
 	if address := p.cfg.Containers.ListenAddress; address != "" {
@@ -132,17 +144,69 @@ func (p *Pilot) ready() bool {
 func (p *Pilot) onMeshConfig(cfg mesh.Config) {
 	p.mu.Lock()
 	p.latest = &cfg
+	p.generation++
 	p.mu.Unlock()
 	p.debouncer.Notify()
+	select {
+	case p.endpointsDue <- struct{}{}:
+	default:
+	}
+}
+
+// latestConfig is the newest config and its generation (nil before the
+// first).
+func (p *Pilot) latestConfig() (*mesh.Config, uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latest, p.generation
+}
+
+// runEndpointsFirst sends the changed endpoints of every config the
+// copilot delivers as it arrives, beside the debounced full translation
+// (ADR 20).
+func (p *Pilot) runEndpointsFirst(ctx context.Context) error {
+	var done uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.endpointsDue:
+		}
+		if cfg, generation := p.latestConfig(); cfg != nil && generation != done {
+			p.translator.sendEndpointsFirst(*cfg, generation)
+			done = generation
+			p.mu.Lock()
+			p.endpointsSent = generation
+			p.endpointsDone.Broadcast()
+			p.mu.Unlock()
+		}
+	}
+}
+
+// awaitEndpointsFirst waits until the endpoints-first loop has handled
+// generation, so that its few load assignments do not compete for the CPU
+// with the full translation of the same config (ADR 20). It gives up
+// after a tenth of a second: the full translation is never held longer.
+func (p *Pilot) awaitEndpointsFirst(generation uint64) {
+	timer := time.AfterFunc(100*time.Millisecond, func() {
+		p.mu.Lock()
+		p.endpointsDone.Broadcast()
+		p.mu.Unlock()
+	})
+	defer timer.Stop()
+	deadline := time.Now().Add(100 * time.Millisecond)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.endpointsSent < generation && time.Now().Before(deadline) {
+		p.endpointsDone.Wait()
+	}
 }
 
 func (p *Pilot) runTranslator(ctx context.Context) error {
 	p.debouncer.Run(ctx, func() {
-		p.mu.Lock()
-		cfg := p.latest
-		p.mu.Unlock()
-		if cfg != nil {
-			p.translator.translate(*cfg)
+		if cfg, generation := p.latestConfig(); cfg != nil {
+			p.awaitEndpointsFirst(generation)
+			p.translator.translate(*cfg, generation)
 		}
 	})
 	return nil

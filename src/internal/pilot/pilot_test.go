@@ -30,6 +30,7 @@ type foundation struct {
 	emitter     *routeemitter.Emitter
 	stopCopilot func()
 	pilot       *pilot.Pilot
+	metrics     *prometheus.Registry
 	xdsAddress  string
 }
 
@@ -62,7 +63,8 @@ func startFoundation(pilotDebounce time.Duration) *foundation {
 		ProcessConfig: lifecycle.ProcessConfig{StatusAddress: loopback.FreeAddress(), Debounce: jsonduration.Duration(pilotDebounce)},
 	}.WithDefaults()
 	Expect(pilotConfig.Validate()).To(Succeed())
-	f.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
+	f.metrics = prometheus.NewRegistry()
+	f.pilot, err = pilot.New(pilotConfig, lagertest.NewTestLogger("pilot"), f.metrics)
 	Expect(err).NotTo(HaveOccurred())
 	f.xdsAddress = pilotConfig.XDS.ListenAddress
 	loopback.Run(f.pilot.Run)
@@ -119,5 +121,19 @@ var _ = Describe("Pilot", func() {
 		f.addInstance("shop-1")
 		Eventually(func() (string, error) { return backend.Call(ctx, conn) }, debounce/2, 50*time.Millisecond).Should(Equal("shop-1"))
 		GinkgoWriter.Printf("second instance served after %s (pilot debounce %s)\n", time.Since(started), debounce)
+		Expect(counterValue(f.metrics, "cfmesh_pilot_endpoints_first_total")).To(BeNumerically(">=", 1),
+			"the shop's load assignment went out ahead of the full translation (ADR 20)")
 	})
 })
+
+func counterValue(reg *prometheus.Registry, name string) float64 {
+	families, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	Fail("no metric " + name)
+	return 0
+}

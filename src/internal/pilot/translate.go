@@ -1,6 +1,7 @@
 package pilot
 
 import (
+	"sync/atomic"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3"
@@ -15,7 +16,9 @@ import (
 )
 
 // translator runs the pure stages and hands the result to the xDS server.
-// It is called from one goroutine only.
+// translate is called from one goroutine only; sendEndpointsFirst from one
+// other, concurrently with it: it reads only the index a completed
+// translation published.
 type translator struct {
 	xds *xdsserver.Server
 	// ir and resources remember the previous translation: the IR of
@@ -27,6 +30,17 @@ type translator struct {
 	duration  prometheus.Histogram
 	problems  *lifecycle.ProblemLog
 	invalid   prometheus.Gauge
+	// index is what the last completed translation built and served,
+	// for the endpoints-first path (ADR 20); endpointsFirst counts the
+	// load assignments that path sent.
+	index          atomic.Pointer[endpointsIndex]
+	endpointsFirst prometheus.Counter
+}
+
+// endpointsIndex is one translation's part of the endpoints-first path.
+type endpointsIndex struct {
+	clusters envoyir.EndpointIndex
+	served   xdsresources.ServedEndpoints
 }
 
 func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
@@ -47,21 +61,47 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 		invalid: f.NewGauge(prometheus.GaugeOpts{
 			Name: "cfmesh_pilot_xds_invalid_resources", Help: "Envoy resources the last translation dropped because they failed validation (each logged as a config-problem).",
 		}),
+		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_endpoints_first_total", Help: "Load assignments sent ahead of the full translation because only their ServiceEntry's endpoints changed (ADR 20).",
+		}),
 	}
 }
 
-// translate turns one mesh config into served resources. Problems are
+// translate turns the mesh config of generation into served resources
+// and publishes the index the endpoints-first path reads. Problems are
 // logged once each while they last; a failure to update the caches keeps
 // the previous resources served.
-func (t *translator) translate(cfg mesh.Config) {
+func (t *translator) translate(cfg mesh.Config, generation uint64) {
 	start := time.Now()
 	ir, irErrs := t.ir.Translate(cfg)
 	res, resErrs := t.resources.Translate(ir)
 	t.problems.Report(append(irErrs, resErrs...))
 	t.invalid.Set(float64(len(resErrs)))
-	if err := t.xds.Update(res); err != nil {
+	if err := t.xds.UpdateGeneration(res, generation); err != nil {
 		return
 	}
+	t.index.Store(&endpointsIndex{clusters: t.ir.EndpointIndex(), served: t.resources.ServedEndpoints()})
 	t.duration.Observe(time.Since(start).Seconds())
 	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.GatewayClusters), "took": time.Since(start).String()})
+}
+
+// sendEndpointsFirst serves the new endpoints of the clusters whose
+// ServiceEntry changed in the config of generation, without waiting for
+// its full translation, or for the one running: an instance that started
+// or stopped is reached, or no longer, in the time it takes to build a few
+// load assignments (ADR 20).
+func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) {
+	index := t.index.Load()
+	if index == nil {
+		return
+	}
+	las := index.clusters.Changes(cfg)
+	if len(las) == 0 {
+		return
+	}
+	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(las), generation)
+	if err != nil {
+		return // logged by the server; the full translation follows
+	}
+	t.endpointsFirst.Add(float64(sent))
 }

@@ -61,13 +61,19 @@ func (t *Translator) addSidecarUpstreams(res *Resources, ir envoyir.IR, scope ma
 		case len(instances) == 0:
 			errs = add(res.SidecarEndpoints, t.meshLoadAssignment(la), errs)
 		default:
-			in := parentEndpoints{la: la, instances: instances}
-			errs = add(res.SidecarEndpoints, t.sidecarEndpoints.get(la.Cluster, in, func(in parentEndpoints) checked[*endpointv3.ClusterLoadAssignment] {
-				return check(sidecarParentLoadAssignment(in), nil)
-			}), errs)
+			t.parents[la.Cluster] = instances
+			errs = add(res.SidecarEndpoints, t.sidecarParentLoadAssignment(parentEndpoints{la: la, instances: instances}), errs)
 		}
 	}
 	return errs
+}
+
+// sidecarParentLoadAssignment is a parent cluster's endpoints as sidecars
+// reach them, each labelled with its instance index (ADR 19).
+func (t *Translator) sidecarParentLoadAssignment(in parentEndpoints) checked[*endpointv3.ClusterLoadAssignment] {
+	return t.sidecarEndpoints.get(in.la.Cluster, in, func(in parentEndpoints) checked[*endpointv3.ClusterLoadAssignment] {
+		return check(sidecarParentLoadAssignment(in), nil)
+	})
 }
 
 // addSidecarOutbound gives every port of the hosts in the sidecars' scope a

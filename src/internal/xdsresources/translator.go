@@ -39,6 +39,11 @@ type Translator struct {
 	sidecarEndpoints *memo[parentEndpoints, checked[*endpointv3.ClusterLoadAssignment]]
 	sidecarRoutes    *memo[sidecarRoutesInput, map[uint32]checked[*routev3.RouteConfiguration]]
 	sidecarListeners *memo[uint32, checked[*listenerv3.Listener]]
+	// served is what the previous Translate served, for the
+	// endpoints-first path (ADR 20); parents collects its part during a
+	// Translate.
+	served  ServedEndpoints
+	parents map[string][]instanceEndpoints
 	// sizes are the previous result's map sizes, to size the next one's
 	// up front (growing them was a tenth of a round at 10k hosts).
 	sizes resourceSizes
@@ -146,12 +151,14 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 	}
 	// The hosts in the sidecars' scope, and the clusters they route to:
 	// the internal routes, reached inside the container network.
+	t.parents = map[string][]instanceEndpoints{}
 	sidecarScope := sidecarHosts(ir)
 	sidecarClusters := routedClusters(map[string]bool{}, sidecarScope)
 	errs := t.addGateways(&res, ir)
 	errs = append(errs, t.addMesh(&res, ir, sidecarClusters)...)
 	errs = append(errs, t.addSidecars(&res, ir, sidecarScope, sidecarClusters)...)
 	t.endRound()
+	t.served = ServedEndpoints{gateway: res.GatewayEndpoints, mesh: res.MeshEndpoints, sidecar: res.SidecarEndpoints, parents: t.parents}
 	t.sizes = resourceSizes{len(res.GatewayListeners), len(res.MeshListeners), len(res.Routes), len(res.GatewayClusters),
 		len(res.SidecarClusters), len(res.GatewayEndpoints), len(res.SidecarEndpoints)}
 	return res, errs
@@ -201,9 +208,7 @@ func (t *Translator) addGateways(res *Resources, ir envoyir.IR) []error {
 		if !routed[la.Cluster] {
 			continue
 		}
-		errs = add(res.GatewayEndpoints, t.gatewayEndpoints.get(la.Cluster, la, func(la envoyir.LoadAssignment) checked[*endpointv3.ClusterLoadAssignment] {
-			return check(gatewayLoadAssignment(la), nil)
-		}), errs)
+		errs = add(res.GatewayEndpoints, t.gatewayLoadAssignment(la), errs)
 	}
 	return errs
 }
@@ -297,6 +302,13 @@ func (t *Translator) buildMeshHost(h envoyir.VirtualHost) meshHost {
 		out.routes = append(out.routes, check(rc, nil))
 	}
 	return out
+}
+
+// gatewayLoadAssignment is a cluster's endpoints as gateways reach them.
+func (t *Translator) gatewayLoadAssignment(la envoyir.LoadAssignment) checked[*endpointv3.ClusterLoadAssignment] {
+	return t.gatewayEndpoints.get(la.Cluster, la, func(la envoyir.LoadAssignment) checked[*endpointv3.ClusterLoadAssignment] {
+		return check(gatewayLoadAssignment(la), nil)
+	})
 }
 
 // meshLoadAssignment is a cluster's plain-port endpoints, which proxyless

@@ -125,34 +125,51 @@ func diff[T proto.Message](memo *digestMemo, name string, cache resourceCache, h
 	return c
 }
 
-// changes lists the per-cache changes from have to want, in make-before-
-// break order: what proxies use last comes last. (Each sidecar's own
-// listeners and routes change between the shared upserts and removals.)
-// The caches are compared concurrently: comparing encodes every resource,
-// the bulk of an Update at scale.
-func (c caches) changes(have, want xdsresources.Resources) []change {
-	h, w := have, want
-	out := make([]change, 9)
+// endpointCache is the endpoint cache of one of endpointCacheNames.
+func (c caches) endpointCache(name string) *fleetCache {
+	return map[string]*fleetCache{
+		"gateway-endpoints": c.gatewayEndpoints, "mesh-endpoints": c.meshEndpoints, "sidecar-endpoints": c.sidecarEndpoints,
+	}[name]
+}
+
+// endpointChanges lists the changes of the three endpoint caches from the
+// load assignments served to want's, compared concurrently.
+func (c caches) endpointChanges(served endpointMaps, want xdsresources.Resources) []change {
+	out := make([]change, 3)
 	parallel(
 		func() {
-			out[0] = diff(c.memo, "gateway-endpoints", c.gatewayEndpoints, h.GatewayEndpoints, w.GatewayEndpoints)
+			out[0] = diff(c.memo, "gateway-endpoints", c.gatewayEndpoints, served.gateway, want.GatewayEndpoints)
 		},
-		func() { out[1] = diff(c.memo, "mesh-endpoints", c.meshEndpoints, h.MeshEndpoints, w.MeshEndpoints) },
+		func() { out[1] = diff(c.memo, "mesh-endpoints", c.meshEndpoints, served.mesh, want.MeshEndpoints) },
 		func() {
-			out[2] = diff(c.memo, "sidecar-endpoints", c.sidecarEndpoints, h.SidecarEndpoints, w.SidecarEndpoints)
+			out[2] = diff(c.memo, "sidecar-endpoints", c.sidecarEndpoints, served.sidecar, want.SidecarEndpoints)
 		},
+	)
+	return out
+}
+
+// configChanges lists the changes of the other caches from have to want,
+// in make-before-break order: what proxies use last comes last. (The
+// endpoint caches change before them; each sidecar's own listeners and
+// routes between their upserts and removals.) The caches are compared
+// concurrently: comparing encodes every resource, the bulk of an Update at
+// scale.
+func (c caches) configChanges(have, want xdsresources.Resources) []change {
+	h, w := have, want
+	out := make([]change, 6)
+	parallel(
 		func() {
-			out[3] = diff(c.memo, "gateway-clusters", c.gatewayClusters, h.GatewayClusters, w.GatewayClusters)
+			out[0] = diff(c.memo, "gateway-clusters", c.gatewayClusters, h.GatewayClusters, w.GatewayClusters)
 		},
-		func() { out[4] = diff(c.memo, "mesh-clusters", c.meshClusters, h.MeshClusters, w.MeshClusters) },
+		func() { out[1] = diff(c.memo, "mesh-clusters", c.meshClusters, h.MeshClusters, w.MeshClusters) },
 		func() {
-			out[5] = diff(c.memo, "sidecar-clusters", c.sidecarClusters, h.SidecarClusters, w.SidecarClusters)
+			out[2] = diff(c.memo, "sidecar-clusters", c.sidecarClusters, h.SidecarClusters, w.SidecarClusters)
 		},
-		func() { out[6] = diff(c.memo, "routes", c.routes, h.Routes, w.Routes) },
+		func() { out[3] = diff(c.memo, "routes", c.routes, h.Routes, w.Routes) },
 		func() {
-			out[7] = diff(c.memo, "gateway-listeners", c.gatewayListeners, h.GatewayListeners, w.GatewayListeners)
+			out[4] = diff(c.memo, "gateway-listeners", c.gatewayListeners, h.GatewayListeners, w.GatewayListeners)
 		},
-		func() { out[8] = diff(c.memo, "mesh-listeners", c.meshListeners, h.MeshListeners, w.MeshListeners) },
+		func() { out[5] = diff(c.memo, "mesh-listeners", c.meshListeners, h.MeshListeners, w.MeshListeners) },
 	)
 	return out
 }

@@ -200,6 +200,7 @@ func (s *Server) ConfigDump(nodeID string) (*adminv3.ConfigDump, error) {
 		s.mu.Lock()
 		current := s.current
 		s.mu.Unlock()
+		current = s.servedEndpoints(current)
 		own, _ := s.nodes.ownResources(nodeID)
 		if p.Class == xdsresources.ClassMesh {
 			own = s.servers.ownResources(nodeID)

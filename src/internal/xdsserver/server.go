@@ -39,13 +39,31 @@ type Server struct {
 	// shared are the shared caches by class key (requested names).
 	shared map[string]*fleetCache
 
-	mu      sync.Mutex
-	current xdsresources.Resources
-	ready   chan struct{}
-	once    sync.Once
+	// mu serializes Updates and guards current, whose endpoint maps are
+	// those of the last Update; the load assignments served now are in
+	// endpoints.
+	mu        sync.Mutex
+	current   xdsresources.Resources
+	endpoints endpointState
+	ready     chan struct{}
+	once      sync.Once
 
 	adsOnce sync.Once
 	ads     serverv3.Server
+}
+
+// endpointState is what the endpoint caches serve, apart from the rest
+// (ADR 20). Update holds mu only while it changes the endpoint caches, so
+// UpdateEndpoints does not wait for the rest of an Update.
+type endpointState struct {
+	mu     sync.Mutex
+	served endpointMaps
+	// fullGeneration is the newest config a full update served; fresher
+	// holds, by endpoint cache (endpointCacheNames' order) and cluster,
+	// the generation of a newer config whose endpoints-first update set
+	// the served load assignment.
+	fullGeneration uint64
+	fresher        [3]map[string]uint64
 }
 
 // New builds a server with empty caches. versionPrefix distinguishes this
@@ -55,16 +73,17 @@ func New(logger lager.Logger, reg prometheus.Registerer, versionPrefix string) *
 	logger = logger.Session("xds-server")
 	c := newCaches(versionPrefix)
 	return &Server{
-		logger:  logger,
-		metrics: newMetrics(reg),
-		caches:  c,
-		proxies: newProxies(),
-		streams: newStreams(DefaultMaxStreamsPerPeer),
-		nodes:   newSidecarNodes(versionPrefix, c.memo),
-		servers: newProxylessServers(c.meshListeners, c.routes, c.memo),
-		names:   newRequestedNames(),
-		shared:  c.sharedByKey(),
-		ready:   make(chan struct{}),
+		logger:    logger,
+		metrics:   newMetrics(reg),
+		caches:    c,
+		proxies:   newProxies(),
+		streams:   newStreams(DefaultMaxStreamsPerPeer),
+		nodes:     newSidecarNodes(versionPrefix, c.memo),
+		servers:   newProxylessServers(c.meshListeners, c.routes, c.memo),
+		names:     newRequestedNames(),
+		shared:    c.sharedByKey(),
+		ready:     make(chan struct{}),
+		endpoints: endpointState{fresher: [3]map[string]uint64{{}, {}, {}}},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
@@ -18,6 +19,7 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/backend"
 	"code.cloudfoundry.org/cf-mesh/internal/localfoundation/proxyless"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 	"code.cloudfoundry.org/cf-mesh/internal/xdsserver"
 )
 
@@ -127,6 +129,90 @@ var _ = Describe("Server", func() {
 		By("not touching listeners when only endpoints change")
 		Expect(server.Update(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a", "v1-b")})))).To(Succeed())
 		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive())
+	})
+
+	It("sends endpoints first for the load assignments it serves, and keeps the newest config's (ADR 20)", func() {
+		before := resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")}))
+		sent, err := server.UpdateEndpoints(before, 1)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sent).To(BeZero(), "nothing is served before the first update")
+		Expect(server.UpdateGeneration(before, 1)).To(Succeed())
+		v1 := envoyir.ClusterName(8080, "v1", host)
+		gw := newADSClient(address, "router~127.0.0.1~gw~cf.internal", nil)
+		defer gw.close()
+		gw.request(resourcev3.EndpointType, "", "", v1)
+		responses, _ := gw.responses()
+		var resp *discoveryv3.DiscoveryResponse
+		Eventually(responses, 10*time.Second).Should(Receive(&resp))
+		gw.request(resourcev3.EndpointType, resp.GetVersionInfo(), resp.GetNonce(), v1)
+		endpointsIn := func(resp *discoveryv3.DiscoveryResponse) int {
+			la := &endpointv3.ClusterLoadAssignment{}
+			Expect(resp.GetResources()[0].UnmarshalTo(la)).To(Succeed())
+			return len(la.GetEndpoints()[0].GetLbEndpoints())
+		}
+
+		By("sending the load assignments of config 3 before config 2's full update lands")
+		after := resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a", "v1-b")}))
+		sent, err = server.UpdateEndpoints(after, 3)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(sent).To(Equal(2), "v1 for gateways and for mesh clients; v2 is unchanged")
+		Eventually(responses, 10*time.Second).Should(Receive(&resp))
+		Expect(endpointsIn(resp)).To(Equal(2))
+		gw.request(resourcev3.EndpointType, resp.GetVersionInfo(), resp.GetNonce(), v1)
+
+		Expect(server.UpdateGeneration(resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")})), 2)).To(Succeed())
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive(), "config 2's endpoints are older than what is served")
+
+		Expect(server.UpdateGeneration(after, 3)).To(Succeed())
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive(), "config 3's full update finds them current")
+
+		By("dropping an endpoints-first update older than the full update served, and adding no load assignment a class is not served")
+		Expect(server.UpdateEndpoints(before, 3)).To(BeZero())
+		unserved := resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")}))
+		unserved.GatewayEndpoints = map[string]*endpointv3.ClusterLoadAssignment{"outbound|8080||elsewhere": after.GatewayEndpoints[v1]}
+		unserved.MeshEndpoints, unserved.SidecarEndpoints = nil, nil
+		Expect(server.UpdateEndpoints(unserved, 4)).To(BeZero())
+		Consistently(responses, 500*time.Millisecond).ShouldNot(Receive())
+
+		By("serving the next full update's endpoints once no newer endpoints-first update holds them")
+		Expect(server.UpdateGeneration(before, 5)).To(Succeed())
+		Eventually(responses, 10*time.Second).Should(Receive(&resp))
+		Expect(endpointsIn(resp)).To(Equal(1))
+	})
+
+	It("takes endpoints-first updates while full updates run, and serves the newest config's endpoints (ADR 20)", func() {
+		one := resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a")}))
+		two := resources(shopIR(80, 20, backendSet{"v1": endpointsOf("v1-a", "v1-b")}))
+		Expect(server.UpdateGeneration(one, 1)).To(Succeed())
+		done := make(chan struct{})
+		go func() {
+			defer GinkgoRecover()
+			defer close(done)
+			for g := uint64(2); g < 60; g += 2 {
+				Expect(server.UpdateGeneration(one, g)).To(Succeed())
+			}
+		}()
+		for g := uint64(3); g < 60; g += 2 {
+			_, err := server.UpdateEndpoints(two, g)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		<-done
+		Expect(server.UpdateEndpoints(two, 60)).To(BeZero(), "generation 59's endpoints are served: newer than the last full update's")
+		Expect(server.UpdateEndpoints(one, 61)).To(Equal(2))
+	})
+
+	It("keeps a newer config's endpoints-first load assignments of every class through an older config's full update", func() {
+		sidecarIR := func(ids ...string) xdsresources.Resources {
+			ir := shopIR(80, 20, backendSet{"v1": endpointsOf(ids...)})
+			ir.SidecarHosts = []string{host}
+			return resources(ir)
+		}
+		one, two, three := sidecarIR("v1-a"), sidecarIR("v1-a", "v1-b"), sidecarIR("v1-b")
+		Expect(one.SidecarEndpoints).NotTo(BeEmpty())
+		Expect(server.UpdateGeneration(one, 1)).To(Succeed())
+		Expect(server.UpdateEndpoints(three, 3)).To(Equal(3), "v1 for gateways, mesh clients and sidecars")
+		Expect(server.UpdateGeneration(two, 2)).To(Succeed())
+		Expect(server.UpdateEndpoints(three, 4)).To(BeZero(), "config 3's load assignments are still served")
 	})
 
 	It("refuses proxies it cannot classify, with the reason", func() {

@@ -15,13 +15,28 @@ import (
 // (make-before-break). On a cache error the previous resources stay the
 // reference, so the next Update retries the whole change.
 func (s *Server) Update(res xdsresources.Resources) error {
+	return s.update(res, 0, false)
+}
+
+// UpdateGeneration is Update with res translated from the config of
+// generation: a load assignment that an endpoints-first update of a newer
+// config set stays as it is (UpdateEndpoints, ADR 20).
+func (s *Server) UpdateGeneration(res xdsresources.Resources, generation uint64) error {
+	return s.update(res, generation, true)
+}
+
+func (s *Server) update(res xdsresources.Resources, generation uint64, ordered bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.caches.memo.sweep() // once every cache and every sidecar has been compared
 	// Responses this update causes count toward convergence from now.
 	s.proxies.updated(time.Now())
-	changes := s.caches.changes(s.current, res)
-	if err := upsert(changes); err != nil {
+	res, endpointChanges, err := s.updateEndpointCaches(res, generation, ordered)
+	if err != nil {
+		return err
+	}
+	changes := append(endpointChanges, s.caches.configChanges(s.current, res)...)
+	if err := upsert(changes[len(endpointChanges):]); err != nil {
 		s.logger.Error("cache-update-failed", err)
 		return err
 	}
@@ -48,6 +63,9 @@ func (s *Server) Update(res xdsresources.Resources) error {
 		}
 	}
 	if len(data) > 0 {
+		if ordered {
+			data["generation"] = generation
+		}
 		s.logger.Info("resources-updated", data)
 	}
 	s.once.Do(func() {
@@ -55,4 +73,26 @@ func (s *Server) Update(res xdsresources.Resources) error {
 		close(s.ready)
 	})
 	return nil
+}
+
+// updateEndpointCaches makes the endpoint caches serve res's load
+// assignments (keeping a newer endpoints-first update's when ordered), and
+// returns res as served with the changes, whose removals the Update makes
+// last. It holds the endpoint lock only for this.
+func (s *Server) updateEndpointCaches(res xdsresources.Resources, generation uint64, ordered bool) (xdsresources.Resources, []change, error) {
+	s.endpoints.mu.Lock()
+	defer s.endpoints.mu.Unlock()
+	if ordered {
+		res = s.keepFresher(res, generation)
+	}
+	changes := s.caches.endpointChanges(s.endpoints.served, res)
+	if err := upsert(changes); err != nil {
+		s.logger.Error("cache-update-failed", err)
+		return res, nil, err
+	}
+	s.endpoints.served = endpointsOf(res)
+	if ordered {
+		s.forgetOlder(generation)
+	}
+	return res, changes, nil
 }

@@ -59,9 +59,7 @@ func (r changeRun) measure(ctx context.Context, n int, next func(i int) change) 
 		stats.MCPResources += res.mcpResources
 		stats.XDSBytes += res.xdsBytes
 		stats.XDSResources += res.xdsResources
-		if i%10 == 9 || i == n-1 {
-			r.log("  %d/%d changes, last %s: %s to %d proxies", i+1, n, c.kind, res.latency.Round(time.Millisecond), res.expected)
-		}
+		r.log("  %d/%d %s %s: %s to %d proxies", i+1, n, c.kind, c.name, res.latency.Round(time.Millisecond), res.expected)
 	}
 	if stats.Count > 0 {
 		k := float64(stats.Count)

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"code.cloudfoundry.org/cf-mesh/internal/source"
 	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry"
 )
 
@@ -18,7 +19,7 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 	// A table that snapshots after every change (merging what changed into
 	// its previous order) must agree with a table that replays the same
 	// changes and sorts once.
-	It("matches a fresh sort after any sequence of registrations, port changes, instance changes, unregistrations and prunes", func() {
+	It("matches a fresh sort after any sequence of registrations, port changes, instance changes, unregistrations and prunes, and names every URI whose endpoints changed", func() {
 		rng := rand.New(rand.NewPCG(8, 21))
 		now := time.Unix(1_700_000_000, 0)
 		randomOp := func() tableOp {
@@ -59,12 +60,19 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 
 		incremental := routeregistry.NewTable()
 		var ops []tableOp
+		var previous source.Endpoints
 		for step := range 600 {
 			op := randomOp()
 			ops = append(ops, op)
 			at := now.Add(time.Duration(step) * time.Second)
 			op(incremental, at)
 			got := incremental.EndpointsWithoutTags()
+			changed, known := incremental.RoutingChanges()
+			Expect(known).To(Equal(step > 0), "only the first snapshot has none before it")
+			if known {
+				Expect(changed).To(ContainElements(changedURIs(previous, got)), "after %d changes", step+1)
+			}
+			previous = got
 			if step%5 != 0 {
 				continue
 			}
@@ -77,3 +85,27 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 		}
 	})
 })
+
+// changedURIs are the URIs whose endpoints differ between two snapshots.
+func changedURIs(before, after source.Endpoints) []string {
+	group := func(endpoints source.Endpoints) map[string]string {
+		out := map[string]string{}
+		for _, e := range endpoints {
+			out[e.URI] += fmt.Sprintf("%+v;", e)
+		}
+		return out
+	}
+	b, a := group(before), group(after)
+	var out []string
+	for uri, endpoints := range a {
+		if b[uri] != endpoints {
+			out = append(out, uri)
+		}
+	}
+	for uri := range b {
+		if _, ok := a[uri]; !ok {
+			out = append(out, uri)
+		}
+	}
+	return out
+}

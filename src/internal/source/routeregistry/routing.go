@@ -1,6 +1,10 @@
 package routeregistry
 
-import "code.cloudfoundry.org/cf-mesh/internal/source"
+import (
+	"slices"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
+)
 
 // routingSnapshot is the last EndpointsWithoutTags result, the order it was
 // built in, and the keys changed since (added, replaced or removed).
@@ -18,6 +22,10 @@ type routingSnapshot struct {
 	endpoints source.Endpoints
 	order     []ordered
 	touched   map[endpointKey]bool
+	// changed are the URIs of the keys touched between the snapshot
+	// before and this one, sorted; known is false for the first snapshot.
+	changed []string
+	known   bool
 }
 
 // touch records that key's endpoint changed since the snapshot.
@@ -50,6 +58,26 @@ func (t *Table) routingEndpoints() source.Endpoints {
 		}
 		out[i] = t.endpoints[x.key].endpoint(x.key, nil, false)
 	}
-	t.routing = routingSnapshot{endpoints: out, order: order}
+	t.routing = routingSnapshot{endpoints: out, order: order, known: prev.endpoints != nil}
+	if t.routing.known {
+		t.routing.changed = touchedURIs(prev.touched)
+	}
 	return out
+}
+
+// RoutingChanges are the URIs whose endpoints changed between the last two
+// EndpointsWithoutTags snapshots, sorted (every touched key counts, also
+// when the snapshot was built afresh); known is false after the first
+// snapshot, which has none before it.
+func (t *Table) RoutingChanges() (uris []string, known bool) {
+	return t.routing.changed, t.routing.known
+}
+
+func touchedURIs(touched map[endpointKey]bool) []string {
+	uris := make([]string, 0, len(touched))
+	for key := range touched {
+		uris = append(uris, key.uri)
+	}
+	slices.Sort(uris)
+	return slices.Compact(uris)
 }

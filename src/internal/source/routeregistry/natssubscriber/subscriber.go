@@ -40,6 +40,11 @@ type Subscriber struct {
 	table    routeregistry.Table
 	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
 	routing  source.Endpoints // the same for RoutingEndpoints
+	// changedURIs are the URIs whose endpoints the routing snapshots taken
+	// since the last RoutingEndpointsChanged call changed, unless
+	// changesUnknown (before the first call, or a snapshot built afresh).
+	changedURIs    []string
+	changesUnknown bool
 	// lastGreet is when a greet was last answered, lastChange when the
 	// table last changed by a registration: what the initial sync waits on.
 	lastGreet, lastChange time.Time
@@ -89,6 +94,7 @@ func New(cfg Config, logger lager.Logger, reg prometheus.Registerer, onChange fu
 		routerStart:           startJSON,
 		serviceDiscoveryStart: sdStartJSON,
 		ready:                 make(chan struct{}),
+		changesUnknown:        true,
 	}, nil
 }
 
@@ -121,8 +127,28 @@ func (s *Subscriber) Endpoints() source.Endpoints {
 func (s *Subscriber) RoutingEndpoints() source.Endpoints {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.routingLocked()
+}
+
+// RoutingEndpointsChanged is RoutingEndpoints with the URIs whose
+// endpoints changed since its previous call (sorted, perhaps repeated);
+// known is false on the first call, or when which URIs changed is not
+// known (the copilot's endpoints-first build, ADR 20).
+func (s *Subscriber) RoutingEndpointsChanged() (endpoints source.Endpoints, uris []string, known bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	endpoints = s.routingLocked()
+	uris, known = s.changedURIs, !s.changesUnknown
+	s.changedURIs, s.changesUnknown = nil, false
+	return endpoints, uris, known
+}
+
+func (s *Subscriber) routingLocked() source.Endpoints {
 	if s.routing == nil {
 		s.routing = s.table.EndpointsWithoutTags()
+		uris, known := s.table.RoutingChanges()
+		s.changedURIs = append(s.changedURIs, uris...)
+		s.changesUnknown = s.changesUnknown || !known
 	}
 	return s.routing
 }

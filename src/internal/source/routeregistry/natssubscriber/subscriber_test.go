@@ -295,6 +295,27 @@ var _ = Describe("Subscriber", func() {
 			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "service-discovery.greet", "result", "accepted")).To(Equal(1.0))
 		})
 
+		It("tells the copilot which URIs' endpoints changed since it last asked (ADR 20)", func() {
+			startAndWaitForRouterStart()
+			for i := range 8 {
+				publish(routeregistry.SubjectRegister, registration("10.0.16.5", 61000+i, fmt.Sprintf("app-%d.apps.example.com", i), ""))
+			}
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(8))
+			endpoints, _, known := subscriber.RoutingEndpointsChanged()
+			Expect(endpoints).To(HaveLen(8))
+			Expect(known).To(BeFalse(), "the first call knows no earlier one")
+
+			publish(routeregistry.SubjectRegister, registration("10.0.16.6", 61100, "app-3.apps.example.com/api", ""))
+			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(9))
+			_, uris, known := subscriber.RoutingEndpointsChanged()
+			Expect(known).To(BeTrue())
+			Expect(uris).To(Equal([]string{"app-3.apps.example.com/api"}))
+
+			_, uris, known = subscriber.RoutingEndpointsChanged()
+			Expect(known).To(BeTrue())
+			Expect(uris).To(BeEmpty(), "nothing changed since")
+		})
+
 		It("keeps internal endpoints apart from router.register ones, with the same change semantics", func() {
 			startAndWaitForRouterStart()
 			publish(routeregistry.SubjectServiceDiscoveryRegister, []byte(internalMessage))

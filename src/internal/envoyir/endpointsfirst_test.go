@@ -1,0 +1,145 @@
+package envoyir_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"google.golang.org/protobuf/proto"
+	networking "istio.io/api/networking/v1alpha3"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+)
+
+var _ = Describe("EndpointIndex.Changes", func() {
+	const host = "billing.apps.internal"
+	added := &networking.WorkloadEntry{
+		Address: "10.255.0.9", Network: mesh.ContainerNetwork, ServiceAccount: "instance-added", Ports: map[string]uint32{"http": 61099},
+		Labels: map[string]string{mesh.AppGUIDLabel: "app-added", "cfapp": "proc-billing"},
+	}
+	var (
+		cfg        mesh.Config
+		translator *envoyir.Translator
+	)
+	BeforeEach(func() {
+		cfg = loadConfig("testdata/in/mesh-policies.yaml")
+		translator = envoyir.NewTranslator()
+	})
+
+	It("is empty before the first translation", func() {
+		Expect(translator.EndpointIndex().Changes(cfg)).To(BeNil())
+	})
+
+	It("gives the load assignments of a changed ServiceEntry's clusters, as the full translation does", func() {
+		translator.Translate(cfg)
+		changed := withEndpoint(cfg, host, added)
+
+		got := translator.EndpointIndex().Changes(changed)
+
+		want := loadAssignmentsOf(mustTranslate(changed), host)
+		Expect(want).NotTo(BeEmpty())
+		Expect(got).To(Equal(want))
+		Expect(fmt.Sprint(got)).To(ContainSubstring("10.255.0.9"))
+		Expect(loadAssignmentsOf(mustTranslate(cfg), host)).NotTo(Equal(want), "the endpoint is new")
+	})
+
+	It("gives nothing when no ServiceEntry changed", func() {
+		translator.Translate(cfg)
+		Expect(translator.EndpointIndex().Changes(sharing(cfg, cfg))).To(BeEmpty())
+	})
+
+	It("stays the index of its translation while the Translator translates the next config", func() {
+		translator.Translate(cfg)
+		index := translator.EndpointIndex()
+		changed := withEndpoint(cfg, host, added)
+		translator.Translate(changed)
+
+		Expect(index.Changes(changed)).To(Equal(loadAssignmentsOf(mustTranslate(changed), host)))
+		Expect(translator.EndpointIndex().Changes(changed)).To(BeEmpty())
+	})
+
+	It("leaves out clusters whose DestinationRule changed too, since their subsets may have", func() {
+		translator.Translate(cfg)
+		changed := withEndpoint(cfg, host, added)
+		var out []mesh.Resource
+		for _, r := range all(changed) {
+			if dr, ok := r.Spec.(*networking.DestinationRule); ok && dr.GetHost() == host {
+				r = resource(mesh.KindDestinationRule, r.Name, proto.Clone(dr))
+			}
+			out = append(out, r)
+		}
+		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeEmpty())
+	})
+
+	It("leaves out clusters whose host lost its ServiceEntry", func() {
+		translator.Translate(cfg)
+		var out []mesh.Resource
+		for _, r := range all(cfg) {
+			if se, ok := r.Spec.(*networking.ServiceEntry); !ok || se.GetHosts()[0] != host {
+				out = append(out, r)
+			}
+		}
+		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeEmpty())
+	})
+})
+
+var _ = Describe("EndpointIndex.Changes, with objects changing at random", func() {
+	It("gives what the full translation then gives, and every changed load assignment when only ServiceEntries changed", func() {
+		for seed := range uint64(20) {
+			m := &randomMesh{rng: rand.New(rand.NewPCG(seed, 11)), objects: map[string]mesh.Resource{}}
+			translator := envoyir.NewTranslator()
+			var before envoyir.IR
+			for round := range 60 {
+				onlyEndpoints := m.rng.IntN(2) == 0
+				for range 1 + m.rng.IntN(3) {
+					if onlyEndpoints {
+						h := fmt.Sprintf("h%d.apps.internal", m.rng.IntN(randomHosts))
+						m.put(mesh.KindServiceEntry, h, m.serviceEntry(h))
+						continue
+					}
+					m.change()
+				}
+				cfg := m.config()
+				first := translator.EndpointIndex().Changes(cfg)
+				after, _ := translator.Translate(cfg)
+				context := fmt.Sprintf("seed %d round %d", seed, round)
+				now, then := byCluster(after), byCluster(before)
+				for _, la := range first {
+					if want, ok := now[la.Cluster]; ok {
+						Expect(la).To(Equal(want), context)
+					}
+				}
+				if onlyEndpoints {
+					gave := byCluster(envoyir.IR{LoadAssignments: first})
+					for name, la := range now {
+						if old, ok := then[name]; ok && fmt.Sprint(old) != fmt.Sprint(la) {
+							Expect(gave).To(HaveKeyWithValue(name, la), context)
+						}
+					}
+				}
+				before = after
+			}
+		}
+	})
+})
+
+func byCluster(ir envoyir.IR) map[string]envoyir.LoadAssignment {
+	out := map[string]envoyir.LoadAssignment{}
+	for _, la := range ir.LoadAssignments {
+		out[la.Cluster] = la
+	}
+	return out
+}
+
+func loadAssignmentsOf(ir envoyir.IR, host string) []envoyir.LoadAssignment {
+	var out []envoyir.LoadAssignment
+	for _, la := range ir.LoadAssignments {
+		if strings.HasSuffix(la.Cluster, "|"+host) {
+			out = append(out, la)
+		}
+	}
+	return out
+}

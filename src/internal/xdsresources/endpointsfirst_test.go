@@ -1,0 +1,127 @@
+package xdsresources_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"google.golang.org/protobuf/proto"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/testsupport/golden"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
+)
+
+// loadAssignmentOf is ir's load assignment of cluster.
+func loadAssignmentOf(ir envoyir.IR, cluster string) envoyir.LoadAssignment {
+	i := slices.IndexFunc(ir.LoadAssignments, func(la envoyir.LoadAssignment) bool { return la.Cluster == cluster })
+	Expect(i).NotTo(Equal(-1), cluster)
+	return ir.LoadAssignments[i]
+}
+
+// expectEndpointsOf expects first's load assignments of every class to have
+// what full gives them (the xDS server compares content, so it sends them
+// once).
+func expectEndpointsOf(first, full xdsresources.Resources, context string) {
+	for class, maps := range map[string][2]map[string]*endpointv3.ClusterLoadAssignment{
+		"gateway": {first.GatewayEndpoints, full.GatewayEndpoints},
+		"mesh":    {first.MeshEndpoints, full.MeshEndpoints},
+		"sidecar": {first.SidecarEndpoints, full.SidecarEndpoints},
+	} {
+		for name, la := range maps[0] {
+			Expect(maps[1]).To(HaveKey(name), "%s: %s %s", context, class, name)
+			Expect(proto.Equal(maps[1][name], la)).To(BeTrue(), "%s: %s %s", context, class, name)
+		}
+	}
+}
+
+var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", func() {
+	It("gives every load assignment of every golden case to the classes that were served it, as Translate gives it", func() {
+		inputs, err := golden.Inputs("testdata/in/*.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		for _, input := range inputs {
+			if strings.HasSuffix(input, ".options.yaml") || strings.HasSuffix(input, ".nodes.yaml") {
+				continue
+			}
+			ir := loadIR(input)
+			translator := xdsresources.NewTranslator(loadOptions(input))
+			want, _ := xdsresources.Translate(ir, loadOptions(input))
+			translator.Translate(ir)
+
+			first := translator.ServedEndpoints().LoadAssignments(ir.LoadAssignments)
+
+			context := filepath.Base(input)
+			for class, maps := range map[string][2]map[string]*endpointv3.ClusterLoadAssignment{
+				"gateway": {first.GatewayEndpoints, want.GatewayEndpoints},
+				"mesh":    {first.MeshEndpoints, want.MeshEndpoints},
+				"sidecar": {first.SidecarEndpoints, want.SidecarEndpoints},
+			} {
+				Expect(maps[0]).To(HaveLen(len(maps[1])), "%s: %s", context, class)
+				for name, la := range maps[1] {
+					Expect(proto.Equal(maps[0][name], la)).To(BeTrue(), "%s: %s %s", context, class, name)
+				}
+			}
+			Expect(first.GatewayClusters).To(BeNil())
+			Expect(first.Routes).To(BeNil())
+		}
+	})
+
+	It("stays the snapshot of its translation while the Translator translates the next IR", func() {
+		three := loadIR(perInstanceCase)
+		four := withInstance(three, 3, "10.255.1.4")
+		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		translator.Translate(three)
+		served := translator.ServedEndpoints()
+		translator.Translate(four)
+
+		first := served.LoadAssignments(four.LoadAssignments)
+		Expect(first.MeshEndpoints).NotTo(HaveKey(backendThree), "3.backend was not served when the snapshot was taken")
+		Expect(first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()).To(HaveLen(4))
+	})
+
+	It("gives nothing for a cluster no class was served", func() {
+		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		translator.Translate(loadIR(perInstanceCase))
+		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{{Cluster: "outbound|8080||nowhere.apps.internal", Endpoints: []envoyir.Endpoint{{Address: "10.0.0.1", Port: 8080}}}})
+		Expect(first.GatewayEndpoints).To(BeEmpty())
+		Expect(first.MeshEndpoints).To(BeEmpty())
+		Expect(first.SidecarEndpoints).To(BeEmpty())
+	})
+
+	It("drops a stopped instance's endpoint from the parent's sidecar load assignment at once, exactly as the full translation then does", func() {
+		three := loadIR(perInstanceCase)
+		four := withInstance(three, 3, "10.255.1.4")
+		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		translator.Translate(four)
+
+		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{loadAssignmentOf(three, backend)})
+		Expect(first.SidecarEndpoints).To(HaveKey(backend))
+		Expect(first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()).To(HaveLen(3))
+
+		full, errs := translator.Translate(three)
+		Expect(errs).To(BeEmpty())
+		expectEndpointsOf(first, full, "instance stopped")
+	})
+
+	It("serves a started instance's endpoint at once, and its index label with the full translation that brings its per-instance host", func() {
+		three := loadIR(perInstanceCase)
+		four := withInstance(three, 3, "10.255.1.4")
+		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		translator.Translate(three)
+
+		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{loadAssignmentOf(four, backend)})
+		lbs := first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()
+		Expect(lbs).To(HaveLen(4))
+		Expect(lbs[3].GetEndpoint().GetAddress().GetSocketAddress().GetAddress()).To(Equal("10.255.1.4"))
+		Expect(instanceIndexOf(lbs[3])).To(BeEmpty(), "3.backend is not folded yet")
+		Expect(first.MeshEndpoints).To(HaveKey(backend))
+
+		full, errs := translator.Translate(four)
+		Expect(errs).To(BeEmpty())
+		Expect(instanceIndexOf(full.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()[3])).To(Equal("3"))
+		Expect(proto.Equal(full.MeshEndpoints[backend], first.MeshEndpoints[backend])).To(BeTrue())
+	})
+})
