@@ -15,5 +15,11 @@
 // DestinationRule defines) are reported and translated the way Istio does
 // (an empty cluster answers 503), never dropped silently.
 //
-// Concurrency: Translate holds no state; an IR is immutable once built.
+// EndpointIndex.Changes is the endpoints-first part of a translation (ADR
+// 20): the load assignments a changed ServiceEntry gives the clusters the
+// indexed translation built.
+//
+// Concurrency: Translate holds no state; an IR is immutable once built, and
+// so is an EndpointIndex, which may be read while its Translator
+// translates the next config.
 package envoyir

@@ -12,6 +12,12 @@
 // debounce (`debounce`, 100ms by default) remains for copilots that do not
 // send the marker, and for a build whose marker was lost with its stream.
 //
+// Endpoints first (ADR 20): a goroutine of its own takes every config as
+// it arrives, without the debounce, and sends the load assignments of the
+// clusters whose ServiceEntry changed, computed from the immutable index
+// the last full translation published; it never waits for a translation in
+// progress, and the xDS server keeps the newest config's load assignments.
+//
 // The pilot serves nothing until the MCP client has received every
 // collection once, and keeps serving its last configuration while the
 // copilot is away.
@@ -20,5 +26,7 @@
 // translation loop through a mutex-guarded latest value and a debouncer
 // (Notify per config, Flush per build marker, both from the MCP client's
 // goroutine, in that order), so one translation runs at a time and always
-// on the newest config.
+// on the newest config. The endpoints-first loop is woken per config and
+// reads only that latest value and the translator's published index; a
+// full translation waits up to 100 ms for it to handle its config.
 package pilot

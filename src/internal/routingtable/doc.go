@@ -24,5 +24,9 @@
 // destination on the internal route `<host>.apps.internal`; any other
 // NATS-only internal URI takes 8080 (DefaultPort).
 //
-// Concurrency: Build holds no state; a Table is immutable once built.
+// BuildHosts is Build for a few hosts, read from their own desired routes
+// and endpoints: the copilot's endpoints-first build (ADR 20).
+//
+// Concurrency: Build and BuildHosts hold no state; a Table is immutable
+// once built.
 package routingtable

@@ -40,5 +40,7 @@
 //
 // Concurrency: Translate and ClassOf hold no state. A Translator remembers
 // its previous call (an unchanged resource is the same message again) and is
-// not safe for concurrent use; the pilot's translation loop owns one.
+// not safe for concurrent use; the pilot's translation loop owns one. The
+// ServedEndpoints it hands out is immutable: the pilot's endpoints-first
+// loop builds load assignments from it while the next Translate runs.
 package xdsresources

@@ -24,7 +24,13 @@
 // The server answers nothing before the first Update: a pilot that has not
 // synced with a copilot never pushes an empty world (design.md decision 9).
 //
-// Concurrency: Update may be called from one goroutine at a time (the
-// pilot's translation loop); Serve runs the gRPC server; the caches are safe
-// for concurrent use.
+// Endpoints first (ADR 20): UpdateEndpoints serves new content for load
+// assignments already served, from a config newer than the last full
+// update, and UpdateGeneration keeps it through a full update of an older
+// config.
+//
+// Concurrency: Update and UpdateGeneration serialize; UpdateEndpoints may
+// run beside them (the endpoint caches have a lock of their own, which an
+// Update holds only while it changes them); Serve runs the gRPC server; the
+// caches are safe for concurrent use.
 package xdsserver

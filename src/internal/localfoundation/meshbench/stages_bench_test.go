@@ -26,6 +26,106 @@ import (
 //
 //	MESHBENCH_SIZE=full go test -run '^$' -bench Stages -benchtime 5x ./internal/localfoundation/meshbench
 func BenchmarkStages(b *testing.B) {
+	x := newStagesFixture(b)
+	run := func(endpoints source.Endpoints) map[string]time.Duration {
+		took := map[string]time.Duration{}
+		t := time.Now()
+		lap := func(stage string) { took[stage] = time.Since(t); t = time.Now() }
+		table := routingtable.Build(x.desired, endpoints, routingtable.Policies{})
+		lap("routingtable")
+		cfg, _ := x.compiler.Compile(table)
+		lap("meshconfig")
+		for _, k := range mesh.Kinds() {
+			_ = cfg.CollectionVersion(k.Kind)
+		}
+		lap("collection-versions")
+		ir, _ := x.irs.Translate(cfg)
+		lap("envoyir")
+		res, _ := x.resources.Translate(ir)
+		lap("xdsresources")
+		if err := x.server.Update(res); err != nil {
+			b.Fatal(err)
+		}
+		lap("xdsserver")
+		return took
+	}
+	run(x.reg.EndpointsWithoutTags())
+	totals := map[string]time.Duration{}
+	b.ResetTimer()
+	for i := range b.N {
+		t := time.Now()
+		endpoints := x.change(b, i)
+		totals["endpoints"] += time.Since(t)
+		for stage, d := range run(endpoints) {
+			totals[stage] += d
+		}
+	}
+	reportStages(b, totals)
+}
+
+// BenchmarkEndpointsFirst times the endpoints-first path of the same
+// endpoint change (ADR 20): the copilot's ServiceEntries of the changed
+// hosts put into the last mesh config, and the pilot's load assignments
+// from the last full translation's index, sent to the caches.
+//
+//	MESHBENCH_SIZE=large go test -run '^$' -bench EndpointsFirst -benchtime 30x ./internal/localfoundation/meshbench
+func BenchmarkEndpointsFirst(b *testing.B) {
+	x := newStagesFixture(b)
+	endpoints := x.reg.EndpointsWithoutTags()
+	cfg, _ := x.compiler.Compile(routingtable.Build(x.desired, endpoints, routingtable.Policies{}))
+	ir, _ := x.irs.Translate(cfg)
+	res, _ := x.resources.Translate(ir)
+	if err := x.server.UpdateGeneration(res, 1); err != nil {
+		b.Fatal(err)
+	}
+	index, served := x.irs.EndpointIndex(), x.resources.ServedEndpoints()
+	totals := map[string]time.Duration{}
+	sent := 0
+	b.ResetTimer()
+	for i := range b.N {
+		t := time.Now()
+		lap := func(stage string) { totals[stage] += time.Since(t); t = time.Now() }
+		endpoints := x.change(b, i)
+		uris, _ := x.reg.RoutingChanges()
+		lap("endpoints")
+		var hosts []string
+		for _, uri := range uris {
+			host, _, _ := strings.Cut(uri, "/")
+			hosts = append(hosts, host)
+		}
+		next, _ := cfg.Replacing(meshconfig.ServiceEntries(routingtable.BuildHosts(x.desired, endpoints, hosts)))
+		lap("copilot-service-entries")
+		las := index.Changes(next)
+		lap("pilot-changes")
+		n, err := x.server.UpdateEndpoints(served.LoadAssignments(las), uint64(i+2))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent += n
+		lap("pilot-load-assignments-sent")
+	}
+	if sent == 0 {
+		b.Fatal("no load assignment was sent")
+	}
+	reportStages(b, totals)
+}
+
+// stagesFixture is a foundation's routes and registered endpoints with the
+// stages' translators, and one instance of an app to start and stop.
+type stagesFixture struct {
+	f         *meshbench.Foundation
+	desired   source.DesiredRoutes
+	reg       *routeregistry.Table
+	now       time.Time
+	compiler  *meshconfig.Compiler
+	irs       *envoyir.Translator
+	resources *xdsresources.Translator
+	server    *xdsserver.Server
+	inst      meshbench.Instance
+	subject   string
+}
+
+func newStagesFixture(b *testing.B) *stagesFixture {
 	size := meshbench.Quick
 	if name := os.Getenv("MESHBENCH_SIZE"); name != "" {
 		var err error
@@ -35,66 +135,38 @@ func BenchmarkStages(b *testing.B) {
 	}
 	f := meshbench.NewFoundation(size)
 	f.Synthetic()
-	desired := desiredRoutes(f)
-	reg := routeregistry.NewTable()
+	x := &stagesFixture{f: f, desired: desiredRoutes(f), reg: routeregistry.NewTable(), now: time.Now(),
+		compiler: meshconfig.NewCompiler(meshconfig.Options{}), irs: envoyir.NewTranslator(),
+		resources: xdsresources.NewTranslator(xdsresources.Options{}), server: xdsserver.New(lager.NewLogger("bench"), nil, "bench")}
 	payloads, err := f.Payloads()
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := time.Now()
 	for _, p := range payloads {
-		register(b, reg, p, now)
+		register(b, x.reg, p, x.now)
 	}
-	compiler := meshconfig.NewCompiler(meshconfig.Options{})
-	irs := envoyir.NewTranslator()
-	resources := xdsresources.NewTranslator(xdsresources.Options{})
-	server := xdsserver.New(lager.NewLogger("bench"), nil, "bench")
-	run := func(endpoints source.Endpoints) map[string]time.Duration {
-		took := map[string]time.Duration{}
-		t := time.Now()
-		lap := func(stage string) { took[stage] = time.Since(t); t = time.Now() }
-		table := routingtable.Build(desired, endpoints, routingtable.Policies{})
-		lap("routingtable")
-		cfg, _ := compiler.Compile(table)
-		lap("meshconfig")
-		for _, k := range mesh.Kinds() {
-			_ = cfg.CollectionVersion(k.Kind)
-		}
-		lap("collection-versions")
-		ir, _ := irs.Translate(cfg)
-		lap("envoyir")
-		res, _ := resources.Translate(ir)
-		lap("xdsresources")
-		if err := server.Update(res); err != nil {
-			b.Fatal(err)
-		}
-		lap("xdsserver")
-		return took
+	x.inst = f.Apps[1].Instances[0]
+	x.inst.HostPort, x.inst.TLSPort, x.inst.Index = 1000, 1001, 99
+	x.inst.GUID = "added-instance"
+	x.subject, _ = f.Message(1, x.inst)
+	return x
+}
+
+// change starts the instance on even i and stops it on odd i, and returns
+// the registry's routing snapshot.
+func (x *stagesFixture) change(b *testing.B, i int) source.Endpoints {
+	p := payloadOf(b, x.f, 1, x.inst, x.subject)
+	if i%2 == 0 {
+		register(b, x.reg, p, x.now)
+	} else {
+		unregister(b, x.reg, p)
 	}
-	run(reg.EndpointsWithoutTags())
-	app := f.Apps[1]
-	inst := app.Instances[0]
-	inst.HostPort, inst.TLSPort, inst.Index = 1000, 1001, 99
-	inst.GUID = "added-instance"
-	subject, _ := f.Message(1, inst)
-	totals := map[string]time.Duration{}
-	b.ResetTimer()
-	for i := range b.N {
-		t := time.Now()
-		p := payloadOf(b, f, 1, inst, subject)
-		if i%2 == 0 {
-			register(b, reg, p, now)
-		} else {
-			unregister(b, reg, p)
-		}
-		endpoints := reg.EndpointsWithoutTags()
-		totals["endpoints"] += time.Since(t)
-		for stage, d := range run(endpoints) {
-			totals[stage] += d
-		}
-	}
+	return x.reg.EndpointsWithoutTags()
+}
+
+func reportStages(b *testing.B, totals map[string]time.Duration) {
 	for stage, d := range totals {
-		b.ReportMetric(float64(d.Milliseconds())/float64(b.N), stage+"-ms/op")
+		b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), stage+"-ms/op")
 	}
 }
 
