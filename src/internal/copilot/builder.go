@@ -30,7 +30,7 @@ type builder struct {
 	routes   prometheus.Gauge
 	objects  prometheus.Gauge
 	problems *lifecycle.ProblemLog
-	// endpointsFirst counts ServiceEntries published ahead of a build.
+	// endpointsFirst counts mesh objects published ahead of a build.
 	endpointsFirst prometheus.Counter
 
 	// mu guards the last build, which debug endpoints read.
@@ -62,7 +62,7 @@ func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserve
 			Name: "cfmesh_copilot_compile_problems", Help: "Problems in the last mesh config compilation: hosts or endpoints left out, each for a logged reason.",
 		})),
 		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
-			Name: "cfmesh_copilot_endpoints_first_total", Help: "ServiceEntries published ahead of a full build because their hosts' endpoints changed (ADR 20).",
+			Name: "cfmesh_copilot_endpoints_first_total", Help: "Mesh objects published ahead of a full build because their hosts' endpoints changed (ADR 20).",
 		}),
 	}
 }
@@ -94,24 +94,26 @@ func (b *builder) latest() (routingtable.Table, mesh.Config, bool) {
 // rebuilds: past it, a burst of changes is as quick to build in full.
 const maxEndpointsFirstHosts = 256
 
-// publishEndpointsFirst publishes the last build with the ServiceEntries
-// of the hosts of changed URIs built anew, ahead of the full build that
-// follows (ADR 20): an instance that started or stopped reaches the pilot
-// without waiting for the whole foundation to be joined and compiled
-// again. Hosts the last build did not have (a new route, a new
-// per-instance host) wait for the full build.
+// publishEndpointsFirst publishes the last build with the objects of the
+// hosts of changed URIs built anew (a host that lost its last route loses
+// its objects), ahead of the full build that follows (ADR 20): an
+// instance that started or stopped reaches the pilot without waiting for
+// the whole foundation to be joined and compiled again. What else the
+// full build changes (authorization policies naming a new host) follows
+// with it.
 func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints source.Endpoints, uris []string) {
 	_, last, built := b.latest()
 	hosts := hostsOf(uris)
 	if !built || len(hosts) > maxEndpointsFirstHosts {
 		return
 	}
-	cfg, replaced := last.Replacing(meshconfig.ServiceEntries(routingtable.BuildHosts(desired, endpoints, hosts)))
-	if replaced == 0 {
+	objects, gone := b.compiler.HostObjects(hosts, routingtable.BuildHosts(desired, endpoints, hosts))
+	cfg, changed := last.Updating(objects, gone)
+	if changed == 0 {
 		return
 	}
 	b.mcp.Publish(cfg)
-	b.endpointsFirst.Add(float64(replaced))
+	b.endpointsFirst.Add(float64(changed))
 }
 
 // hostsOf are the hosts of route URIs (`host[/path]`), once each.

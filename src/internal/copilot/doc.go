@@ -11,9 +11,9 @@
 // NATS has had one registration interval to re-emit every endpoint, so a
 // restarted copilot never serves a world without routes or endpoints.
 //
-// Endpoints first (ADR 20): before a build, the ServiceEntries of the
-// hosts whose NATS endpoints changed are built alone and published in the
-// last built config, so the pilots see an instance start or stop without
+// Endpoints first (ADR 20): before a build, the objects of the hosts whose
+// NATS endpoints changed are built alone and published in the last built
+// config, so the pilots see an instance start or stop without
 // waiting for the whole foundation to be joined and compiled again.
 //
 // Concurrency: Run owns every goroutine. Sources hand their values over

@@ -162,27 +162,39 @@ func (c Config) CollectionVersion(kind Kind) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// Replacing is c with each of resources in place of the object of the same
-// kind and key whose version differs, and how many it replaced; a
-// resource c has no object for is left out. Only the kinds it changes are
-// copied: c itself is unchanged.
-func (c Config) Replacing(resources []Resource) (Config, int) {
+// Updating is c with put in place of the objects of the same kind and key
+// (or added, in key order) and the objects of remove's kinds and keys left
+// out, and how many objects that changed: an object put in its own version
+// is no change. c itself is unchanged; only the kinds that change are
+// copied.
+func (c Config) Updating(put, remove []Resource) (Config, int) {
 	out := Config{resources: make(map[Kind][]Resource, len(c.resources))}
 	maps.Copy(out.resources, c.resources)
 	copied := map[Kind]bool{}
+	edit := func(kind Kind) []Resource {
+		if !copied[kind] {
+			out.resources[kind], copied[kind] = slices.Clone(out.resources[kind]), true
+		}
+		return out.resources[kind]
+	}
 	n := 0
-	for _, r := range resources {
-		list := out.resources[r.Kind]
-		i, found := slices.BinarySearchFunc(list, r, CompareKeys)
-		if !found || list[i].Version == r.Version {
+	for _, r := range put {
+		i, found := slices.BinarySearchFunc(out.resources[r.Kind], r, CompareKeys)
+		switch {
+		case found && out.resources[r.Kind][i].Version == r.Version:
 			continue
+		case found:
+			edit(r.Kind)[i] = r
+		default:
+			out.resources[r.Kind] = slices.Insert(edit(r.Kind), i, r)
 		}
-		if !copied[r.Kind] {
-			list = slices.Clone(list)
-			out.resources[r.Kind], copied[r.Kind] = list, true
-		}
-		list[i] = r
 		n++
+	}
+	for _, r := range remove {
+		if i, found := slices.BinarySearchFunc(out.resources[r.Kind], r, CompareKeys); found {
+			out.resources[r.Kind] = slices.Delete(edit(r.Kind), i, i+1)
+			n++
+		}
 	}
 	return out, n
 }

@@ -88,24 +88,27 @@ var _ = DescribeTable("ConfigOfSorted",
 		"VirtualService collection holds Gateway cloudfoundry/g"),
 )
 
-var _ = Describe("Config.Replacing", func() {
-	It("puts changed objects in place of their namesakes and leaves the config it came from as it was", func() {
-		cfg, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("b", "b.example.com"), vs("c", "c.example.com")})
+var _ = Describe("Config.Updating", func() {
+	It("puts objects in place of their namesakes or in key order, leaves out removed ones, and leaves the config it came from as it was", func() {
+		cfg, err := mesh.NewConfig([]mesh.Resource{vs("a", "a.example.com"), vs("c", "c.example.com"), vs("e", "e.example.com")})
 		Expect(err).NotTo(HaveOccurred())
 
-		got, n := cfg.Replacing([]mesh.Resource{vs("b", "changed.example.com"), vs("c", "c.example.com"), vs("new", "new.example.com")})
+		got, n := cfg.Updating(
+			[]mesh.Resource{vs("c", "changed.example.com"), vs("e", "e.example.com"), vs("b", "b.example.com")},
+			[]mesh.Resource{{Kind: mesh.KindVirtualService, Namespace: mesh.Namespace, Name: "a"}, {Kind: mesh.KindVirtualService, Namespace: mesh.Namespace, Name: "x"}})
 
-		Expect(n).To(Equal(1), "c is unchanged and new has no namesake")
-		Expect(got.Of(mesh.KindVirtualService)).To(HaveLen(3))
-		Expect(got.Of(mesh.KindVirtualService)[1].Version).To(Equal(vs("b", "changed.example.com").Version))
-		Expect(cfg.Of(mesh.KindVirtualService)[1].Version).To(Equal(vs("b", "b.example.com").Version))
-		Expect(got.CollectionVersion(mesh.KindVirtualService)).NotTo(Equal(cfg.CollectionVersion(mesh.KindVirtualService)))
+		Expect(n).To(Equal(3), "c changed, b added, a removed; e is unchanged and x absent")
+		want, err := mesh.NewConfig([]mesh.Resource{vs("b", "b.example.com"), vs("c", "changed.example.com"), vs("e", "e.example.com")})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got).To(Equal(want))
+		Expect(cfg.Of(mesh.KindVirtualService)).To(HaveLen(3))
+		Expect(cfg.Of(mesh.KindVirtualService)[1].Version).To(Equal(vs("c", "c.example.com").Version))
 	})
 
-	It("replaces nothing in a config without the kind", func() {
-		got, n := mesh.Config{}.Replacing([]mesh.Resource{vs("a", "a.example.com")})
-		Expect(n).To(BeZero())
-		Expect(got.Len()).To(BeZero())
+	It("adds a kind the config did not have", func() {
+		got, n := mesh.Config{}.Updating([]mesh.Resource{vs("a", "a.example.com")}, nil)
+		Expect(n).To(Equal(1))
+		Expect(got.Of(mesh.KindVirtualService)).To(HaveLen(1))
 	})
 })
 

@@ -250,29 +250,38 @@ func hostObjects(routes []routingtable.Route, internal bool) ([]mesh.Resource, [
 	if err != nil {
 		return nil, problems, err
 	}
-	se, err := serviceEntryResource(routes)
+	se, err := mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, objectName("service-entry", host), serviceEntry(routes), nil, nil)
 	if err != nil {
 		return nil, problems, err
 	}
 	return []mesh.Resource{vs, dr, se}, problems, nil
 }
 
-func serviceEntryResource(routes []routingtable.Route) (mesh.Resource, error) {
-	return mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, objectName("service-entry", routes[0].Host), serviceEntry(routes), nil, nil)
-}
-
-// ServiceEntries are the ServiceEntries Compile gives the hosts of routes
-// (grouped by host, as a routing table is), each from its host's routes
-// alone: the copilot's endpoints-first publish (ADR 20). A host whose
-// ServiceEntry cannot be built is left out; Compile reports it.
-func ServiceEntries(routes []routingtable.Route) []mesh.Resource {
-	var out []mesh.Resource
+// HostObjects are the VirtualService, DestinationRule and ServiceEntry
+// Compile gives each of hosts, built from routes (those hosts' routes,
+// grouped by host as a routing table is) alone, and the keys of those
+// objects for the hosts routes have none for, which Compile gives no
+// objects: the copilot's endpoints-first publish (ADR 20). A host that
+// cannot be built is in neither; Compile reports it.
+func (c *Compiler) HostObjects(hosts []string, routes []routingtable.Route) (objects, gone []mesh.Resource) {
+	built := map[string]bool{}
 	for _, group := range groupByHost(routes) {
-		if se, err := serviceEntryResource(group); err == nil {
-			out = append(out, se)
+		host := group[0].Host
+		built[host] = true
+		if list, _, err := hostObjects(group, group[0].Internal || c.opts.internal(host)); err == nil {
+			objects = append(objects, list...)
 		}
 	}
-	return out
+	for _, host := range hosts {
+		if built[host] {
+			continue
+		}
+		gone = append(gone,
+			mesh.Resource{Kind: mesh.KindVirtualService, Namespace: mesh.Namespace, Name: objectName("service", host)},
+			mesh.Resource{Kind: mesh.KindDestinationRule, Namespace: mesh.Namespace, Name: objectName("rule", host)},
+			mesh.Resource{Kind: mesh.KindServiceEntry, Namespace: mesh.Namespace, Name: objectName("service-entry", host)})
+	}
+	return objects, gone
 }
 
 // objectName is `copilot-<what>-for-<host>`, or

@@ -42,18 +42,37 @@ var _ = Describe("Compiler", func() {
 		}
 	})
 
-	It("gives the ServiceEntries Compile gives, host by host (endpoints first, ADR 20)", func() {
+	It("gives the objects Compile gives a few hosts, and the keys of those it gives none (endpoints first, ADR 20)", func() {
 		for _, input := range tables {
 			table := loadTable(input)
-			cfg, _ := meshconfig.Compile(table, loadOptions(input))
+			compiler := meshconfig.NewCompiler(loadOptions(input))
+			cfg, _ := compiler.Compile(table)
 			compiled := map[string]string{}
-			for _, se := range cfg.Of(mesh.KindServiceEntry) {
-				compiled[se.Key()] = se.Version
+			for _, k := range mesh.Kinds() {
+				for _, r := range cfg.Of(k.Kind) {
+					compiled[string(r.Kind)+" "+r.Key()] = r.Version
+				}
 			}
-			entries := meshconfig.ServiceEntries(table.Routes)
-			Expect(entries).To(HaveLen(len(compiled)), filepath.Base(input))
-			for _, se := range entries {
-				Expect(compiled).To(HaveKeyWithValue(se.Key(), se.Version), filepath.Base(input))
+			some := map[string]bool{"no-such-host.example.com": true}
+			var routes []routingtable.Route
+			for i, r := range table.Routes {
+				if i%2 == 0 || some[r.Host] {
+					some[r.Host] = true
+					routes = append(routes, r)
+				}
+			}
+			var hosts []string
+			for h := range some {
+				hosts = append(hosts, h)
+			}
+			objects, gone := compiler.HostObjects(hosts, routes)
+			for _, r := range objects {
+				Expect(compiled).To(HaveKeyWithValue(string(r.Kind)+" "+r.Key(), r.Version), filepath.Base(input))
+			}
+			Expect(gone).To(HaveLen(3), "%s: the host no route names", filepath.Base(input))
+			for _, r := range gone {
+				Expect(compiled).NotTo(HaveKey(string(r.Kind) + " " + r.Key()))
+				Expect(r.Name).To(HaveSuffix("-for-no-such-host.example.com"))
 			}
 		}
 	})

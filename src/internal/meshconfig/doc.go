@@ -23,10 +23,10 @@
 // Wildcard hosts (`*.example.com`) use the prefix `copilot-wildcard-...-for-`
 // so their names never collide with a literal host's.
 //
-// ServiceEntries gives the ServiceEntries alone, host by host, as Compile
-// builds them: the copilot's endpoints-first publish (ADR 20).
+// Compiler.HostObjects gives a few hosts' objects, host by host, as
+// Compile builds them: the copilot's endpoints-first publish (ADR 20).
 //
-// Concurrency: Compile and ServiceEntries hold no state. A Compiler remembers its previous
+// Concurrency: Compile holds no state. A Compiler remembers its previous
 // call (unchanged hosts keep their objects) and is not safe for concurrent
 // use; the copilot's builder owns one.
 package meshconfig

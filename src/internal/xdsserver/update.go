@@ -56,18 +56,7 @@ func (s *Server) update(res xdsresources.Resources, generation uint64, ordered b
 	nodes, own := s.nodes.count()
 	s.metrics.sidecars.Set(float64(nodes))
 	s.metrics.resources.WithLabelValues("sidecar-own").Set(float64(own))
-	data := lager.Data{}
-	for _, c := range changes {
-		if n := len(c.upserts) + len(c.deletes); n > 0 {
-			data[c.name] = n
-		}
-	}
-	if len(data) > 0 {
-		if ordered {
-			data["generation"] = generation
-		}
-		s.logger.Info("resources-updated", data)
-	}
+	s.logChanges(changes, generation, ordered)
 	s.once.Do(func() {
 		s.logger.Info("first-config-ready")
 		close(s.ready)
@@ -95,4 +84,21 @@ func (s *Server) updateEndpointCaches(res xdsresources.Resources, generation uin
 		s.forgetOlder(generation)
 	}
 	return res, changes, nil
+}
+
+// logChanges logs how many resources of each cache an update changed.
+func (s *Server) logChanges(changes []change, generation uint64, ordered bool) {
+	data := lager.Data{}
+	for _, c := range changes {
+		if n := len(c.upserts) + len(c.deletes); n > 0 {
+			data[c.name] = n
+		}
+	}
+	if len(data) == 0 {
+		return
+	}
+	if ordered {
+		data["generation"] = generation
+	}
+	s.logger.Info("resources-updated", data)
 }

@@ -59,7 +59,7 @@ func (r changeRun) measure(ctx context.Context, n int, next func(i int) change) 
 		stats.MCPResources += res.mcpResources
 		stats.XDSBytes += res.xdsBytes
 		stats.XDSResources += res.xdsResources
-		r.log("  %d/%d %s %s: %s to %d proxies", i+1, n, c.kind, c.name, res.latency.Round(time.Millisecond), res.expected)
+		r.log("  %d/%d %s %s: %s to %d proxies, %d xDS bytes", i+1, n, c.kind, c.name, res.latency.Round(time.Millisecond), res.expected, int64(res.xdsBytes))
 	}
 	if stats.Count > 0 {
 		k := float64(stats.Count)

@@ -64,8 +64,8 @@ func BenchmarkStages(b *testing.B) {
 }
 
 // BenchmarkEndpointsFirst times the endpoints-first path of the same
-// endpoint change (ADR 20): the copilot's ServiceEntries of the changed
-// hosts put into the last mesh config, and the pilot's load assignments
+// endpoint change (ADR 20): the copilot's objects of the changed hosts put
+// into the last mesh config, and the pilot's load assignments
 // from the last full translation's index, sent to the caches.
 //
 //	MESHBENCH_SIZE=large go test -run '^$' -bench EndpointsFirst -benchtime 30x ./internal/localfoundation/meshbench
@@ -93,8 +93,8 @@ func BenchmarkEndpointsFirst(b *testing.B) {
 			host, _, _ := strings.Cut(uri, "/")
 			hosts = append(hosts, host)
 		}
-		next, _ := cfg.Replacing(meshconfig.ServiceEntries(routingtable.BuildHosts(x.desired, endpoints, hosts)))
-		lap("copilot-service-entries")
+		next, _ := cfg.Updating(x.compiler.HostObjects(hosts, routingtable.BuildHosts(x.desired, endpoints, hosts)))
+		lap("copilot-host-objects")
 		las := index.Changes(next)
 		lap("pilot-changes")
 		n, err := x.server.UpdateEndpoints(served.LoadAssignments(las), uint64(i+2))
