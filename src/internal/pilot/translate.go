@@ -62,7 +62,7 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 			Name: "cfmesh_pilot_xds_invalid_resources", Help: "Envoy resources the last translation dropped because they failed validation (each logged as a config-problem).",
 		}),
 		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
-			Name: "cfmesh_pilot_endpoints_first_total", Help: "Load assignments sent ahead of the full translation because only their ServiceEntry's endpoints changed (ADR 20).",
+			Name: "cfmesh_pilot_endpoints_first_total", Help: "Load assignments sent ahead of the full translation because their ServiceEntry changed (ADR 20).",
 		}),
 	}
 }
