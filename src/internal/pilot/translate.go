@@ -85,6 +85,11 @@ func (t *translator) translate(cfg mesh.Config, generation uint64) {
 	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.GatewayClusters), "took": time.Since(start).String()})
 }
 
+// maxEndpointsFirst bounds the load assignments one config sends ahead of
+// its full translation: past it (a copilot resync delivers every object
+// anew) the full translation is as quick, and it sends only what changed.
+const maxEndpointsFirst = 512
+
 // sendEndpointsFirst serves the new endpoints of the clusters whose
 // ServiceEntry changed in the config of generation, without waiting for
 // its full translation, or for the one running: an instance that started
@@ -96,7 +101,7 @@ func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) {
 		return
 	}
 	las := index.clusters.Changes(cfg)
-	if len(las) == 0 {
+	if len(las) == 0 || len(las) > maxEndpointsFirst {
 		return
 	}
 	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(las), generation)

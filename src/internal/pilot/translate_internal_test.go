@@ -15,10 +15,25 @@ import (
 	"code.cloudfoundry.org/cf-mesh/internal/xdsserver"
 )
 
-// shopConfig routes mesh clients to shop.apps.internal, served by
+// shopConfig routes mesh clients to shop-0.apps.internal, served by
 // instances endpoints.
 func shopConfig(instances int) mesh.Config {
-	const host = "shop.apps.internal"
+	return hostsConfig(1, instances)
+}
+
+// hostsConfig routes mesh clients to hosts hosts, each served by
+// instances endpoints.
+func hostsConfig(hosts, instances int) mesh.Config {
+	var resources []mesh.Resource
+	for h := range hosts {
+		resources = append(resources, hostResources(fmt.Sprintf("shop-%d.apps.internal", h), instances)...)
+	}
+	cfg, err := mesh.NewConfig(resources)
+	Expect(err).NotTo(HaveOccurred())
+	return cfg
+}
+
+func hostResources(host string, instances int) []mesh.Resource {
 	se := &networking.ServiceEntry{Hosts: []string{host}, Resolution: networking.ServiceEntry_STATIC,
 		Ports: []*networking.ServicePort{{Number: 8080, Name: "http-8080", Protocol: "HTTP"}}}
 	for i := range instances {
@@ -27,13 +42,11 @@ func shopConfig(instances int) mesh.Config {
 	vs := &networking.VirtualService{Hosts: []string{host}, Gateways: []string{"mesh"}, Http: []*networking.HTTPRoute{{
 		Route: []*networking.HTTPRouteDestination{{Destination: &networking.Destination{Host: host, Port: &networking.PortSelector{Number: 8080}}}},
 	}}}
-	seResource, err := mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, "shop", se, nil, nil)
+	seResource, err := mesh.NewResource(mesh.KindServiceEntry, mesh.Namespace, host, se, nil, nil)
 	Expect(err).NotTo(HaveOccurred())
-	vsResource, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, "shop", vs, nil, nil)
+	vsResource, err := mesh.NewResource(mesh.KindVirtualService, mesh.Namespace, host, vs, nil, nil)
 	Expect(err).NotTo(HaveOccurred())
-	cfg, err := mesh.NewConfig([]mesh.Resource{seResource, vsResource})
-	Expect(err).NotTo(HaveOccurred())
-	return cfg
+	return []mesh.Resource{seResource, vsResource}
 }
 
 var _ = Describe("translator", func() {
@@ -64,6 +77,14 @@ var _ = Describe("translator", func() {
 		t.translate(again, 3)
 		t.sendEndpointsFirst(again, 4)
 		Expect(counterOf(t.endpointsFirst)).To(Equal(sent), "the index of the full translation has them")
+	})
+
+	It("leaves more changed clusters than maxEndpointsFirst to the full translation (a copilot resync)", func() {
+		t.translate(hostsConfig(maxEndpointsFirst+1, 1), 1)
+		t.sendEndpointsFirst(hostsConfig(maxEndpointsFirst+1, 2), 2)
+		Expect(counterOf(t.endpointsFirst)).To(BeZero())
+		t.sendEndpointsFirst(hostsConfig(maxEndpointsFirst-1, 2), 3)
+		Expect(counterOf(t.endpointsFirst)).To(BeNumerically(">=", maxEndpointsFirst-1), "at the bound they go first")
 	})
 })
 
