@@ -90,6 +90,11 @@ func (b *builder) latest() (routingtable.Table, mesh.Config, bool) {
 	return b.table, b.cfg, b.built
 }
 
+// endpointsFirstLead is how long the full build waits after an
+// endpoints-first publish: the pilots and their proxies get the two cores
+// of a small cell to themselves while they take it (ADR 20).
+const endpointsFirstLead = 50 * time.Millisecond
+
 // maxEndpointsFirstHosts bounds the hosts an endpoints-first publish
 // rebuilds: past it, a burst of changes is as quick to build in full.
 const maxEndpointsFirstHosts = 256
@@ -101,19 +106,20 @@ const maxEndpointsFirstHosts = 256
 // the whole foundation to be joined and compiled again. What else the
 // full build changes (authorization policies naming a new host) follows
 // with it.
-func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints source.Endpoints, uris []string) {
+func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints source.Endpoints, uris []string) bool {
 	_, last, built := b.latest()
 	hosts := hostsOf(uris)
 	if !built || len(hosts) > maxEndpointsFirstHosts {
-		return
+		return false
 	}
 	objects, gone := b.compiler.HostObjects(hosts, routingtable.BuildHosts(desired, endpoints, hosts))
 	cfg, changed := last.Updating(objects, gone)
 	if changed == 0 {
-		return
+		return false
 	}
 	b.mcp.Publish(cfg)
 	b.endpointsFirst.Add(float64(changed))
+	return true
 }
 
 // hostsOf are the hosts of route URIs (`host[/path]`), once each.

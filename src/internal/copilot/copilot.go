@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -179,8 +180,8 @@ func (c *Copilot) build() {
 	desired := *c.desired
 	c.mu.Unlock()
 	endpoints, changed, known := c.nats.RoutingEndpointsChanged() // routing reads no tags
-	if known && len(changed) > 0 {
-		c.builder.publishEndpointsFirst(desired, endpoints, changed)
+	if known && len(changed) > 0 && c.builder.publishEndpointsFirst(desired, endpoints, changed) {
+		time.Sleep(endpointsFirstLead)
 	}
 	c.builder.build(desired, endpoints)
 }

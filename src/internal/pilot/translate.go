@@ -95,18 +95,19 @@ const maxEndpointsFirst = 512
 // its full translation, or for the one running: an instance that started
 // or stopped is reached, or no longer, in the time it takes to build a few
 // load assignments (ADR 20).
-func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) {
+func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) int {
 	index := t.index.Load()
 	if index == nil {
-		return
+		return 0
 	}
 	las := index.clusters.Changes(cfg)
 	if len(las) == 0 || len(las) > maxEndpointsFirst {
-		return
+		return 0
 	}
 	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(las), generation)
 	if err != nil {
-		return // logged by the server; the full translation follows
+		return 0 // logged by the server; the full translation follows
 	}
 	t.endpointsFirst.Add(float64(sent))
+	return sent
 }
