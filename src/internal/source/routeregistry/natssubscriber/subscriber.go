@@ -39,7 +39,7 @@ type Subscriber struct {
 	mu       sync.Mutex
 	table    routeregistry.Table
 	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
-	routing  source.Endpoints // the same for RoutingEndpoints
+	routing  source.Endpoints // the same for RoutingEndpointsChanged
 	// changedURIs are the URIs whose endpoints the routing snapshots taken
 	// since the last RoutingEndpointsChanged call changed, unless
 	// changesUnknown (before the first call, or a snapshot built afresh).
@@ -120,20 +120,13 @@ func (s *Subscriber) Endpoints() source.Endpoints {
 	return s.snapshot
 }
 
-// RoutingEndpoints is Endpoints without tags (every Tags is nil): what the
-// routing table needs, built without each instance's tag map (at 100,000
-// endpoints, about 250 ms and 80 MiB under the subscriber's lock; issue 8).
-// Shared like Endpoints' value: do not modify it.
-func (s *Subscriber) RoutingEndpoints() source.Endpoints {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.routingLocked()
-}
-
-// RoutingEndpointsChanged is RoutingEndpoints with the URIs whose
-// endpoints changed since its previous call (sorted, perhaps repeated);
-// known is false on the first call, or when which URIs changed is not
-// known (the copilot's endpoints-first build, ADR 20).
+// RoutingEndpointsChanged is Endpoints without tags (every Tags is nil):
+// what the routing table needs, built without each instance's tag map (at
+// 100,000 endpoints, about 250 ms and 80 MiB under the subscriber's lock;
+// issue 8), shared like Endpoints' value (do not modify it); with the URIs
+// whose endpoints changed since its previous call (sorted, perhaps
+// repeated), for the copilot's endpoints-first build (ADR 20). known is
+// false on the first call.
 func (s *Subscriber) RoutingEndpointsChanged() (endpoints source.Endpoints, uris []string, known bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

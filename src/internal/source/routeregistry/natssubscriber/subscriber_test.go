@@ -326,7 +326,7 @@ var _ = Describe("Subscriber", func() {
 				{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
 					Tags: map[string]string{"component": "route-emitter"}, Internal: true},
 			}))
-			routing := subscriber.RoutingEndpoints()
+			routing, _, _ := subscriber.RoutingEndpointsChanged()
 			Expect(routing).To(HaveLen(2))
 			for i, e := range routing {
 				Expect(e.Tags).To(BeNil())
