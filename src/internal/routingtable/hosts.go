@@ -13,7 +13,9 @@ import (
 // endpoints alone (and the desired routes of a per-instance host's
 // parent, which name its port). It is the copilot's endpoints-first build
 // (ADR 20): a few hosts' endpoints changed, and joining the whole
-// foundation again would take ×1,000 the time. endpoints must be sorted as
+// foundation again takes ≈ 20 ms at 100k endpoints (BenchmarkStages),
+// where the copilot's whole short cut, this included, takes ≈ 1.6 ms
+// (BenchmarkEndpointsFirst). endpoints must be sorted as
 // source.Endpoints promises; hosts' routes with no desired route and no
 // endpoint are none.
 func BuildHosts(desired source.DesiredRoutes, endpoints source.Endpoints, hosts []string) []Route {
