@@ -125,26 +125,22 @@ func diff[T proto.Message](memo *digestMemo, name string, cache resourceCache, h
 	return c
 }
 
-// endpointCache is the endpoint cache of one of endpointCacheNames.
-func (c caches) endpointCache(name string) *fleetCache {
-	return map[string]*fleetCache{
-		"gateway-endpoints": c.gatewayEndpoints, "mesh-endpoints": c.meshEndpoints, "sidecar-endpoints": c.sidecarEndpoints,
-	}[name]
+// endpointCaches are the endpoint caches in endpointCacheNames' (and
+// endpointMaps.classes') order.
+func (c caches) endpointCaches() [3]*fleetCache {
+	return [3]*fleetCache{c.gatewayEndpoints, c.meshEndpoints, c.sidecarEndpoints}
 }
 
 // endpointChanges lists the changes of the three endpoint caches from the
 // load assignments served to want's, compared concurrently.
 func (c caches) endpointChanges(served endpointMaps, want xdsresources.Resources) []change {
 	out := make([]change, 3)
-	parallel(
-		func() {
-			out[0] = diff(c.memo, "gateway-endpoints", c.gatewayEndpoints, served.gateway, want.GatewayEndpoints)
-		},
-		func() { out[1] = diff(c.memo, "mesh-endpoints", c.meshEndpoints, served.mesh, want.MeshEndpoints) },
-		func() {
-			out[2] = diff(c.memo, "sidecar-endpoints", c.sidecarEndpoints, served.sidecar, want.SidecarEndpoints)
-		},
-	)
+	have, wanted, caches := served.classes(), endpointsOf(want), c.endpointCaches()
+	fns := make([]func(), 3)
+	for i := range fns {
+		fns[i] = func() { out[i] = diff(c.memo, endpointCacheNames[i], caches[i], *have[i], *wanted.classes()[i]) }
+	}
+	parallel(fns...)
 	return out
 }
 

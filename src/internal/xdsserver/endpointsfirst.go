@@ -32,8 +32,7 @@ func endpointsOf(res xdsresources.Resources) endpointMaps {
 	return endpointMaps{gateway: res.GatewayEndpoints, mesh: res.MeshEndpoints, sidecar: res.SidecarEndpoints}
 }
 
-// classes lists the maps with their caches' names, in endpointChanges'
-// order.
+// classes lists the maps, in endpointCacheNames' order.
 func (m *endpointMaps) classes() []*map[string]*endpointv3.ClusterLoadAssignment {
 	return []*map[string]*endpointv3.ClusterLoadAssignment{&m.gateway, &m.mesh, &m.sidecar}
 }
@@ -69,7 +68,7 @@ func (s *Server) UpdateEndpoints(res xdsresources.Resources, generation uint64) 
 				s.endpoints.fresher[i][cluster] = generation
 			}
 		}
-		c := s.endpointChange(endpointCacheNames[i], served, *want.classes()[i])
+		c := s.endpointChange(i, served, *want.classes()[i])
 		changes = append(changes, c)
 		if n := len(c.upserts); n > 0 {
 			sent += n
@@ -94,7 +93,7 @@ func (s *Server) UpdateEndpoints(res xdsresources.Resources, generation uint64) 
 // assignments of the clusters it serves, and points served at a copy of
 // the served map with them (the served map itself may be read outside
 // the lock, so it never changes).
-func (s *Server) endpointChange(name string, served *map[string]*endpointv3.ClusterLoadAssignment, want map[string]*endpointv3.ClusterLoadAssignment) change {
+func (s *Server) endpointChange(class int, served *map[string]*endpointv3.ClusterLoadAssignment, want map[string]*endpointv3.ClusterLoadAssignment) change {
 	have := map[string]*endpointv3.ClusterLoadAssignment{}
 	wanted := map[string]*endpointv3.ClusterLoadAssignment{}
 	for cluster, la := range want {
@@ -102,7 +101,7 @@ func (s *Server) endpointChange(name string, served *map[string]*endpointv3.Clus
 			have[cluster], wanted[cluster] = h, la
 		}
 	}
-	c := diff(s.caches.memo, name, s.caches.endpointCache(name), have, wanted)
+	c := diff(s.caches.memo, endpointCacheNames[class], s.caches.endpointCaches()[class], have, wanted)
 	if len(c.upserts) > 0 {
 		copied := maps.Clone(*served)
 		for cluster := range c.upserts {
