@@ -56,37 +56,53 @@ func (s *Server) UpdateEndpoints(res xdsresources.Resources, generation uint64) 
 		return 0, nil
 	}
 	next := s.endpoints.served
-	want := endpointsOf(res)
-	var changes []change
+	changes, held := s.endpointsFirstChanges(&next, endpointsOf(res))
 	sent := 0
 	data := lager.Data{}
-	for i, served := range next.classes() {
-		// Every load assignment of this config holds, changed or not: a
-		// full update of an older one must not undo it.
-		for cluster := range *want.classes()[i] {
-			if _, ok := (*served)[cluster]; ok {
-				s.endpoints.fresher[i][cluster] = generation
-			}
-		}
-		c := s.endpointChange(i, served, *want.classes()[i])
-		changes = append(changes, c)
+	for _, c := range changes {
 		if n := len(c.upserts); n > 0 {
 			sent += n
 			data[c.name] = n
 		}
 	}
+	if sent > 0 {
+		s.proxies.updated(time.Now())
+		if err := upsert(changes); err != nil {
+			s.logger.Error("cache-update-failed", err)
+			return 0, err
+		}
+	}
+	// Every load assignment of this config holds, changed or not, once
+	// served: a full update of an older config must not undo it.
+	for i, clusters := range held {
+		for _, cluster := range clusters {
+			s.endpoints.fresher[i][cluster] = generation
+		}
+	}
 	if sent == 0 {
 		return 0, nil
-	}
-	s.proxies.updated(time.Now())
-	if err := upsert(changes); err != nil {
-		s.logger.Error("cache-update-failed", err)
-		return 0, err
 	}
 	s.endpoints.served = next
 	data["generation"] = generation
 	s.logger.Info("endpoints-updated-first", data)
 	return sent, nil
+}
+
+// endpointsFirstChanges are the changes of each endpoint cache to want's
+// load assignments of the clusters it serves (next points at the maps
+// with them), and those clusters.
+func (s *Server) endpointsFirstChanges(next *endpointMaps, want endpointMaps) ([]change, [3][]string) {
+	var changes []change
+	var held [3][]string
+	for i, served := range next.classes() {
+		for cluster := range *want.classes()[i] {
+			if _, ok := (*served)[cluster]; ok {
+				held[i] = append(held[i], cluster)
+			}
+		}
+		changes = append(changes, s.endpointChange(i, served, *want.classes()[i]))
+	}
+	return changes, held
 }
 
 // endpointChange is the change of one endpoint cache to want's load
