@@ -1,7 +1,7 @@
 package copilot
 
 import (
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -10,21 +10,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
-	"code.cloudfoundry.org/cf-mesh/internal/mcp/mcpserver"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 	"code.cloudfoundry.org/cf-mesh/internal/meshconfig"
 	"code.cloudfoundry.org/cf-mesh/internal/routingtable"
 	"code.cloudfoundry.org/cf-mesh/internal/source"
+	"code.cloudfoundry.org/cf-mesh/internal/source/routeregistry/natssubscriber"
 )
 
-// builder runs the pure stages and publishes the result. It is called from
-// one goroutine only.
+// builder runs the pure stages and publishes the result. build is called
+// from one goroutine (the debounced full builds), publishEndpointsFirst
+// from another (ADR 20); publishMu orders their publishes.
 type builder struct {
 	// compiler remembers the previous build: unchanged hosts keep their
 	// objects (issue 8).
 	compiler *meshconfig.Compiler
 	policies *policyState
-	mcp      *mcpserver.Server
+	mcp      publisher
 	logger   lager.Logger
 	duration prometheus.Histogram
 	routes   prometheus.Gauge
@@ -33,14 +34,35 @@ type builder struct {
 	// endpointsFirst counts mesh objects published ahead of a build.
 	endpointsFirst prometheus.Counter
 
-	// mu guards the last build, which debug endpoints read.
+	// publishMu is held from deciding what to publish to publishing it.
+	// It guards the endpoint snapshot the last full build joined
+	// (builtVersion) and the endpoints-first updates of later snapshots
+	// (fresher), which that build's config must not undo.
+	publishMu    sync.Mutex
+	builtVersion uint64
+	fresher      []hostsUpdate
+
+	// mu guards the last build's table and the config last published,
+	// which debug endpoints read.
 	mu    sync.Mutex
 	table routingtable.Table
 	cfg   mesh.Config
 	built bool
 }
 
-func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserver.Server, logger lager.Logger, reg prometheus.Registerer) *builder {
+// publisher serves mesh configs to the pilots: the MCP server.
+type publisher interface {
+	Publish(mesh.Config)
+}
+
+// hostsUpdate is one endpoints-first publish: the objects of a few hosts,
+// built from a later endpoint snapshot than the full build in progress.
+type hostsUpdate struct {
+	version     uint64
+	put, remove []mesh.Resource
+}
+
+func newBuilder(options meshconfig.Options, policies *policyState, mcp publisher, logger lager.Logger, reg prometheus.Registerer) *builder {
 	f := promauto.With(reg)
 	logger = logger.Session("builder")
 	return &builder{
@@ -67,71 +89,82 @@ func newBuilder(options meshconfig.Options, policies *policyState, mcp *mcpserve
 	}
 }
 
-func (b *builder) build(desired source.DesiredRoutes, endpoints source.Endpoints) {
+// build joins the sources into a routing table, compiles the whole mesh
+// config and publishes it.
+func (b *builder) build(desired source.DesiredRoutes, endpoints natssubscriber.RoutingSnapshot) {
 	start := time.Now()
-	table := routingtable.Build(desired, endpoints, routingtable.Policies{})
+	table := routingtable.Build(desired, endpoints.Endpoints, routingtable.Policies{})
 	table.Policies = b.policies.forApps(table.Apps())
 	cfg, errs := b.compiler.Compile(table)
 	b.problems.Report(errs)
-	b.mcp.Publish(cfg)
-	b.mu.Lock()
-	b.table, b.cfg, b.built = table, cfg, true
-	b.mu.Unlock()
+	b.publishBuild(table, cfg, endpoints.Version)
 	b.duration.Observe(time.Since(start).Seconds())
 	b.routes.Set(float64(len(table.Routes)))
 	b.objects.Set(float64(cfg.Len()))
-	b.logger.Debug("published", lager.Data{"routes": len(table.Routes), "endpoints": len(endpoints), "objects": cfg.Len()})
+	b.logger.Debug("published", lager.Data{"routes": len(table.Routes), "endpoints": len(endpoints.Endpoints), "objects": cfg.Len()})
 }
 
-// latest returns the last routing table and mesh configuration built.
+// publishBuild publishes a full build of endpoint snapshot version, with
+// the endpoints-first updates of later snapshots put back in: they are
+// newer than the build for their hosts, and the next build, which their
+// change is also notified to, takes them over.
+func (b *builder) publishBuild(table routingtable.Table, cfg mesh.Config, version uint64) {
+	b.publishMu.Lock()
+	defer b.publishMu.Unlock()
+	b.fresher = slices.DeleteFunc(b.fresher, func(u hostsUpdate) bool { return u.version <= version })
+	for _, u := range b.fresher {
+		cfg, _ = cfg.Updating(u.put, u.remove)
+	}
+	b.mcp.Publish(cfg)
+	b.builtVersion = version
+	b.mu.Lock()
+	b.table, b.cfg, b.built = table, cfg, true
+	b.mu.Unlock()
+}
+
+// latest returns the last routing table built and the mesh configuration
+// last published.
 func (b *builder) latest() (routingtable.Table, mesh.Config, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.table, b.cfg, b.built
 }
 
-// endpointsFirstLead is how long the full build waits after an
-// endpoints-first publish: the pilots and their proxies get the two cores
-// of a small cell to themselves while they take it (ADR 20).
-const endpointsFirstLead = 50 * time.Millisecond
-
 // maxEndpointsFirstHosts bounds the hosts an endpoints-first publish
 // rebuilds: past it, a burst of changes is as quick to build in full.
 const maxEndpointsFirstHosts = 256
 
-// publishEndpointsFirst publishes the last build with the objects of the
-// hosts of changed URIs built anew (a host that lost its last route loses
-// its objects), ahead of the full build that follows (ADR 20): an
-// instance that started or stopped reaches the pilot without waiting for
-// the whole foundation to be joined and compiled again. What else the
-// full build changes (authorization policies naming a new host) follows
-// with it.
-func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints source.Endpoints, uris []string) bool {
-	_, last, built := b.latest()
-	hosts := hostsOf(uris)
-	if !built || len(hosts) > maxEndpointsFirstHosts {
+// publishEndpointsFirst publishes the config last published with the
+// objects of the snapshot's changed hosts built anew (a host
+// that lost its last route loses its objects), ahead of the full build
+// (ADR 20): an instance that started or stopped reaches the pilots without
+// waiting for the whole foundation to be joined and compiled again, nor
+// for a build in progress. What else the full build changes
+// (authorization policies naming a new host) follows with it. It reports
+// whether it published.
+func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints natssubscriber.RoutingSnapshot) bool {
+	hosts := endpoints.ChangedHosts
+	if len(hosts) == 0 || len(hosts) > maxEndpointsFirstHosts {
 		return false
 	}
-	objects, gone := b.compiler.HostObjects(hosts, routingtable.BuildHosts(desired, endpoints, hosts))
-	cfg, changed := last.Updating(objects, gone)
+	put, remove := b.compiler.HostObjects(hosts, routingtable.BuildHosts(desired, endpoints.Endpoints, hosts))
+	b.publishMu.Lock()
+	defer b.publishMu.Unlock()
+	_, last, built := b.latest()
+	if !built || endpoints.Version <= b.builtVersion {
+		return false // the last full build joined this snapshot or a later one
+	}
+	// Every update of a later snapshot holds, also one that changes nothing
+	// now: what it agrees with may be a hold that a build drops.
+	b.fresher = append(b.fresher, hostsUpdate{version: endpoints.Version, put: put, remove: remove})
+	cfg, changed := last.Updating(put, remove)
 	if changed == 0 {
 		return false
 	}
 	b.mcp.Publish(cfg)
+	b.mu.Lock()
+	b.cfg = cfg
+	b.mu.Unlock()
 	b.endpointsFirst.Add(float64(changed))
 	return true
-}
-
-// hostsOf are the hosts of route URIs (`host[/path]`), once each.
-func hostsOf(uris []string) []string {
-	seen := map[string]bool{}
-	var hosts []string
-	for _, uri := range uris {
-		host, _, _ := strings.Cut(uri, "/")
-		if !seen[host] {
-			seen[host] = true
-			hosts = append(hosts, host)
-		}
-	}
-	return hosts
 }

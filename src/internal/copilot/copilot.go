@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"sync"
-	"time"
 
 	"code.cloudfoundry.org/lager/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +34,8 @@ type Copilot struct {
 	policies  *policyState
 	debouncer *debounce.Debouncer
 	builder   *builder
+	// endpointsFirst paces the endpoints-first goroutine (ADR 20).
+	endpointsFirst *endpointsFirst
 
 	mu           sync.Mutex
 	desired      *source.DesiredRoutes
@@ -45,13 +46,14 @@ type Copilot struct {
 // New builds a copilot from a validated configuration.
 func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copilot, error) {
 	c := &Copilot{
-		cfg:          cfg,
-		logger:       logger,
-		registry:     registry,
-		mcp:          mcpserver.New(logger, registry, mcpserver.WithGRPCConfig(cfg.MCP.GRPC)),
-		debouncer:    debounce.NewLeading(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
-		routesSynced: make(chan struct{}),
-		published:    make(chan struct{}),
+		cfg:            cfg,
+		logger:         logger,
+		registry:       registry,
+		mcp:            mcpserver.New(logger, registry, mcpserver.WithGRPCConfig(cfg.MCP.GRPC)),
+		debouncer:      debounce.NewLeading(cfg.Debounce.Std(), 10*cfg.Debounce.Std()),
+		endpointsFirst: newEndpointsFirst(),
+		routesSynced:   make(chan struct{}),
+		published:      make(chan struct{}),
 	}
 	options, err := cfg.Mesh.compileOptions()
 	if err != nil {
@@ -59,7 +61,7 @@ func New(cfg Config, logger lager.Logger, registry *prometheus.Registry) (*Copil
 	}
 	c.policies = newPolicyState(cfg.NetworkPolicies != nil)
 	c.builder = newBuilder(options, c.policies, c.mcp, logger, registry)
-	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.debouncer.Notify)
+	c.nats, err = natssubscriber.New(cfg.NATS, logger, registry, c.onNATSChange)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +113,7 @@ func (c *Copilot) Run(ctx context.Context) error {
 		{Name: "nats", Run: c.nats.Run},
 		c.routes,
 		{Name: "builder", Run: c.runBuilder},
+		{Name: "endpoints-first", Run: c.runEndpointsFirst},
 		{Name: "status-server", Run: status.Run},
 	}
 	if c.network != nil {
@@ -137,6 +140,12 @@ func (c *Copilot) isReady() bool {
 func (c *Copilot) onNetworkPolicies(policies source.NetworkPolicies, current bool) {
 	c.policies.update(policies, current)
 	c.debouncer.Notify()
+}
+
+// onNATSChange is the NATS subscriber's callback.
+func (c *Copilot) onNATSChange() {
+	c.debouncer.Notify()
+	c.endpointsFirst.notify()
 }
 
 // onDesiredRoutes is the route source's callback.
@@ -169,21 +178,37 @@ func (c *Copilot) runBuilder(ctx context.Context) error {
 		}
 	}
 	c.debouncer.Clear() // what the sources announced so far goes into this build
-	c.build()
+	c.builder.build(c.desiredRoutes(), c.nats.RoutingEndpoints())
 	close(c.published)
-	c.debouncer.Run(ctx, c.build)
+	c.debouncer.Run(ctx, func() { c.build(ctx) })
 	return nil
 }
 
-func (c *Copilot) build() {
-	c.mu.Lock()
-	desired := *c.desired
-	c.mu.Unlock()
-	endpoints, changed, known := c.nats.RoutingEndpointsChanged() // routing reads no tags
-	if known && len(changed) > 0 && c.builder.publishEndpointsFirst(desired, endpoints, changed) {
-		time.Sleep(endpointsFirstLead)
+// build is a full build. It lets the endpoints-first goroutine publish the
+// NATS changes notified before it first.
+func (c *Copilot) build(ctx context.Context) {
+	c.endpointsFirst.await(ctx)
+	c.builder.build(c.desiredRoutes(), c.nats.RoutingEndpoints()) // routing reads no tags
+}
+
+// runEndpointsFirst publishes the hosts of NATS changes ahead of the full
+// build, once the first full build is out (ADR 20).
+func (c *Copilot) runEndpointsFirst(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-c.published:
 	}
-	c.builder.build(desired, endpoints)
+	c.endpointsFirst.run(ctx, func() bool {
+		return c.builder.publishEndpointsFirst(c.desiredRoutes(), c.nats.RoutingEndpointsChanged(maxEndpointsFirstHosts))
+	})
+	return nil
+}
+
+func (c *Copilot) desiredRoutes() source.DesiredRoutes {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return *c.desired
 }
 
 func (c *Copilot) grpcServer() (*grpc.Server, error) {

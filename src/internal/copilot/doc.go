@@ -11,11 +11,16 @@
 // NATS has had one registration interval to re-emit every endpoint, so a
 // restarted copilot never serves a world without routes or endpoints.
 //
-// Endpoints first (ADR 20): before a build, the objects of the hosts whose
-// NATS endpoints changed are built alone and published in the last built
-// config, so the pilots see an instance start or stop without
-// waiting for the whole foundation to be joined and compiled again.
+// Endpoints first (ADR 20): a goroutine of its own builds the objects of
+// the hosts whose NATS endpoints changed, alone, and publishes them in the
+// last published config, at once and also while a full build runs, so the
+// pilots see an instance start or stop without waiting for the whole
+// foundation to be joined and compiled again. A full build of an older
+// endpoint snapshot keeps those objects (they are newer); the next one
+// takes over.
 //
 // Concurrency: Run owns every goroutine. Sources hand their values over
-// under a mutex and notify the debouncer; one build runs at a time.
+// under a mutex and notify the debouncer (NATS changes also wake the
+// endpoints-first goroutine); one full build runs at a time, and the
+// builder orders its publishes with the endpoints-first goroutine's.
 package copilot

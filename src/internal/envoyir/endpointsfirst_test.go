@@ -74,6 +74,25 @@ var _ = Describe("EndpointIndex.Changes", func() {
 		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeEmpty())
 	})
 
+	It("leaves out a host that a second, new ServiceEntry claims as well: which one the translation takes depends on their order", func() {
+		translator.Translate(cfg)
+		changed := withEndpoint(cfg, host, added)
+		var first *networking.ServiceEntry
+		for _, r := range changed.Of(mesh.KindServiceEntry) {
+			if se := r.Spec.(*networking.ServiceEntry); se.GetHosts()[0] == host {
+				first = proto.Clone(se).(*networking.ServiceEntry)
+			}
+		}
+		first.Endpoints = first.Endpoints[:1]
+		contested := config(append(all(changed), resource(mesh.KindServiceEntry, "a-first-"+host, first))...)
+		ir, errs := envoyir.Translate(contested)
+		Expect(errs).To(ConsistOf(MatchError(ContainSubstring("already has a ServiceEntry"))))
+		Expect(loadAssignmentsOf(ir, host)).NotTo(Equal(loadAssignmentsOf(mustTranslate(changed), host)),
+			"the translation takes the new one, which sorts first")
+
+		Expect(translator.EndpointIndex().Changes(contested)).To(BeEmpty())
+	})
+
 	It("leaves out clusters whose host lost its ServiceEntry", func() {
 		translator.Translate(cfg)
 		var out []mesh.Resource
@@ -87,17 +106,22 @@ var _ = Describe("EndpointIndex.Changes", func() {
 })
 
 var _ = Describe("EndpointIndex.Changes, with objects changing at random", func() {
-	It("gives what the full translation then gives, and every changed load assignment when only ServiceEntries changed", func() {
+	It("gives what the full translation then gives, and every changed load assignment when only ServiceEntries changed, of hosts one ServiceEntry claims", func() {
 		for seed := range uint64(20) {
 			m := &randomMesh{rng: rand.New(rand.NewPCG(seed, 11)), objects: map[string]mesh.Resource{}}
 			translator := envoyir.NewTranslator()
 			var before envoyir.IR
+			var previous mesh.Config
 			for round := range 60 {
 				onlyEndpoints := m.rng.IntN(2) == 0
+				names := map[string]string{} // one ServiceEntry per host and round
 				for range 1 + m.rng.IntN(3) {
 					if onlyEndpoints {
 						h := fmt.Sprintf("h%d.apps.internal", m.rng.IntN(randomHosts))
-						m.put(mesh.KindServiceEntry, h, m.serviceEntry(h))
+						if _, ok := names[h]; !ok {
+							names[h] = []string{h, "dup-" + h}[m.rng.IntN(2)]
+						}
+						m.put(mesh.KindServiceEntry, names[h], m.serviceEntry(h))
 						continue
 					}
 					m.change()
@@ -114,17 +138,36 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 				}
 				if onlyEndpoints {
 					gave := byCluster(envoyir.IR{LoadAssignments: first})
+					contested := hostsClaimedTwice(previous, cfg) // left to the full translation
 					for name, la := range now {
-						if old, ok := then[name]; ok && fmt.Sprint(old) != fmt.Sprint(la) {
+						host := name[strings.LastIndex(name, "|")+1:]
+						if old, ok := then[name]; ok && !contested[host] && fmt.Sprint(old) != fmt.Sprint(la) {
 							Expect(gave).To(HaveKeyWithValue(name, la), context)
 						}
 					}
 				}
-				before = after
+				before, previous = after, cfg
 			}
 		}
 	})
 })
+
+// hostsClaimedTwice are the hosts that two ServiceEntries claim in
+// either config.
+func hostsClaimedTwice(configs ...mesh.Config) map[string]bool {
+	out := map[string]bool{}
+	for _, cfg := range configs {
+		claims := map[string]int{}
+		for _, r := range cfg.Of(mesh.KindServiceEntry) {
+			for _, host := range r.Spec.(*networking.ServiceEntry).GetHosts() {
+				if claims[host]++; claims[host] > 1 {
+					out[host] = true
+				}
+			}
+		}
+	}
+	return out
+}
 
 func byCluster(ir envoyir.IR) map[string]envoyir.LoadAssignment {
 	out := map[string]envoyir.LoadAssignment{}

@@ -29,6 +29,9 @@ import (
 type Translator struct {
 	memo      *memo
 	workloads *workloadIndex
+	// services and rules are the last config's ServiceEntries and
+	// DestinationRules, for its EndpointIndex.
+	services, rules []mesh.Resource
 }
 
 // NewTranslator returns a Translator that remembers nothing yet.
@@ -43,6 +46,7 @@ func (tr *Translator) Translate(cfg mesh.Config) (IR, []error) {
 	t := newTranslation(tr.memo, tr.workloads)
 	t.run(cfg)
 	tr.memo.sweep()
+	tr.services, tr.rules = cfg.Of(mesh.KindServiceEntry), cfg.Of(mesh.KindDestinationRule)
 	return t.ir, t.errs
 }
 

@@ -36,9 +36,13 @@ func (m *randomMesh) config() mesh.Config {
 func (m *randomMesh) change() {
 	h := m.rng.IntN(randomHosts)
 	host := fmt.Sprintf("h%d.apps.internal", h)
-	switch m.rng.IntN(5) {
+	switch m.rng.IntN(6) {
 	case 0, 1:
 		m.put(mesh.KindServiceEntry, host, m.serviceEntry(host))
+	case 5:
+		// A second ServiceEntry for the host, which sorts first: the
+		// translation takes it and reports the other.
+		m.put(mesh.KindServiceEntry, "dup-"+host, m.serviceEntry(host))
 	case 2:
 		m.put(mesh.KindVirtualService, host, m.virtualService(host))
 	case 3:

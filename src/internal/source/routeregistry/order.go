@@ -3,6 +3,7 @@ package routeregistry
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // ordered is one endpoint's place in Endpoints' order.
@@ -86,4 +87,23 @@ func (o *endpointOrder) merged(all map[endpointKey]*entry) []ordered {
 		out = append(out, x)
 	}
 	return append(out, fresh...)
+}
+
+// keysOfHost appends to keys the keys of host's URIs in the sorted order
+// that were not touched since (the touched ones are looked up apart): a
+// binary search for `host`, and one for `host/`, whose URIs need not
+// follow `host`'s (`host.other` sorts between them).
+func (o *endpointOrder) keysOfHost(host string, keys []endpointKey) []endpointKey {
+	for _, prefix := range []string{host, host + "/"} {
+		i, _ := slices.BinarySearchFunc(o.sorted, prefix, func(x ordered, p string) int { return cmp.Compare(x.key.uri, p) })
+		for ; i < len(o.sorted) && strings.HasPrefix(o.sorted[i].key.uri, prefix); i++ {
+			if prefix == host && o.sorted[i].key.uri != host {
+				break
+			}
+			if !o.touched[o.sorted[i].key] {
+				keys = append(keys, o.sorted[i].key)
+			}
+		}
+	}
+	return keys
 }

@@ -3,6 +3,7 @@ package routeregistry_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,12 +20,14 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 	// A table that snapshots after every change (merging what changed into
 	// its previous order) must agree with a table that replays the same
 	// changes and sorts once.
-	It("matches a fresh sort after any sequence of registrations, port changes, instance changes, unregistrations and prunes, and names every URI whose endpoints changed", func() {
+	It("matches a fresh sort after any sequence of registrations, port changes, instance changes, unregistrations and prunes; names every host whose endpoints changed, and finds a host's endpoints alone", func() {
 		rng := rand.New(rand.NewPCG(8, 21))
 		now := time.Unix(1_700_000_000, 0)
 		randomOp := func() tableOp {
 			host := fmt.Sprintf("10.0.0.%d", rng.IntN(5))
-			uri := fmt.Sprintf("app-%d.example.com", rng.IntN(4))
+			// A path, and a host that sorts between a host and its paths.
+			uri := []string{"app-0.example.com", "app-1.example.com", "app-2.example.com", "app-3.example.com",
+				"app-1.example.com/api", "app-1.example.com.eu"}[rng.IntN(6)]
 			port, tlsPort := uint16(61000+rng.IntN(3)), uint16(0)
 			if rng.IntN(2) == 0 {
 				tlsPort = uint16(61100 + rng.IntN(2))
@@ -58,7 +61,12 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 			return func(t *routeregistry.Table, now time.Time) { t.Register(reg, now) }
 		}
 
-		incremental := routeregistry.NewTable()
+		hosts := []string{"0.app-1.apps.internal", "app-0.example.com", "app-1.apps.internal", "app-1.example.com",
+			"app-1.example.com.eu", "app-2.example.com", "app-3.example.com", "unregistered.example.com"}
+		// incremental snapshots now and then, so the hosts' endpoints are
+		// found through its last order and the keys touched since;
+		// reference after every change.
+		incremental, reference := routeregistry.NewTable(), routeregistry.NewTable()
 		var ops []tableOp
 		var previous source.Endpoints
 		for step := range 600 {
@@ -66,13 +74,17 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 			ops = append(ops, op)
 			at := now.Add(time.Duration(step) * time.Second)
 			op(incremental, at)
-			got := incremental.EndpointsWithoutTags()
-			changed, known := incremental.RoutingChanges()
-			Expect(known).To(Equal(step > 0), "only the first snapshot has none before it")
-			if known {
-				Expect(changed).To(ContainElements(changedURIs(previous, got)), "after %d changes", step+1)
+			op(reference, at)
+			want := reference.EndpointsWithoutTags()
+			Expect(incremental.TakeChangedHosts()).To(ContainElements(hostsOf(changedURIs(previous, want))), "after %d changes", step+1)
+			previous = want
+			Expect(incremental.RoutingEndpointsOfHosts(hosts)).To(Equal(want), "after %d changes", step+1)
+			Expect(incremental.RoutingEndpointsOfHosts([]string{"app-1.example.com"})).To(Equal(ofHost(want, "app-1.example.com")))
+			if step%3 != 0 {
+				continue
 			}
-			previous = got
+			got := incremental.EndpointsWithoutTags()
+			Expect(got).To(Equal(want))
 			if step%5 != 0 {
 				continue
 			}
@@ -85,6 +97,26 @@ var _ = Describe("Endpoints order kept between snapshots", func() {
 		}
 	})
 })
+
+func hostsOf(uris []string) []string {
+	var hosts []string
+	for _, uri := range uris {
+		host, _, _ := strings.Cut(uri, "/")
+		hosts = append(hosts, host)
+	}
+	return hosts
+}
+
+// ofHost are the endpoints of host's URIs.
+func ofHost(endpoints source.Endpoints, host string) source.Endpoints {
+	var out source.Endpoints
+	for _, e := range endpoints {
+		if e.URI == host || strings.HasPrefix(e.URI, host+"/") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
 
 // changedURIs are the URIs whose endpoints differ between two snapshots.
 func changedURIs(before, after source.Endpoints) []string {

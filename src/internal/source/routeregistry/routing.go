@@ -2,6 +2,7 @@ package routeregistry
 
 import (
 	"slices"
+	"strings"
 
 	"code.cloudfoundry.org/cf-mesh/internal/source"
 )
@@ -22,10 +23,6 @@ type routingSnapshot struct {
 	endpoints source.Endpoints
 	order     []ordered
 	touched   map[endpointKey]bool
-	// changed are the URIs of the keys touched between the snapshot
-	// before and this one, sorted; known is false for the first snapshot.
-	changed []string
-	known   bool
 }
 
 // touch records that key's endpoint changed since the snapshot.
@@ -58,26 +55,72 @@ func (t *Table) routingEndpoints() source.Endpoints {
 		}
 		out[i] = t.endpoints[x.key].endpoint(x.key, nil, false)
 	}
-	t.routing = routingSnapshot{endpoints: out, order: order, known: prev.endpoints != nil}
-	if t.routing.known {
-		t.routing.changed = touchedURIs(prev.touched)
-	}
+	t.routing = routingSnapshot{endpoints: out, order: order}
 	return out
 }
 
-// RoutingChanges are the URIs whose endpoints changed between the last two
-// EndpointsWithoutTags snapshots, sorted (every touched key counts, also
-// when the snapshot was built afresh); known is false after the first
-// snapshot, which has none before it.
-func (t *Table) RoutingChanges() (uris []string, known bool) {
-	return t.routing.changed, t.routing.known
+// touchRouting records that key's endpoint was added, replaced or removed.
+func (t *Table) touchRouting(key endpointKey) {
+	t.routing.touch(key)
+	if t.changedHosts == nil {
+		t.changedHosts = map[string]struct{}{}
+	}
+	t.changedHosts[hostOf(key.uri)] = struct{}{}
 }
 
-func touchedURIs(touched map[endpointKey]bool) []string {
-	uris := make([]string, 0, len(touched))
-	for key := range touched {
-		uris = append(uris, key.uri)
+// TakeChangedHosts returns the hosts whose endpoints changed (an endpoint
+// of one of its URIs was added, replaced or removed) since its previous
+// call, sorted, and forgets them: the copilot's endpoints-first publish
+// (ADR 20). The first call returns every host changed since the table
+// was made.
+func (t *Table) TakeChangedHosts() []string {
+	hosts := make([]string, 0, len(t.changedHosts))
+	for host := range t.changedHosts {
+		hosts = append(hosts, host)
 	}
-	slices.Sort(uris)
-	return slices.Compact(uris)
+	clear(t.changedHosts)
+	slices.Sort(hosts)
+	return hosts
+}
+
+// RoutingEndpointsOfHosts is EndpointsWithoutTags of hosts' URIs (`host`
+// and `host/<path>`) alone, sorted the same way, found without building
+// the whole snapshot: through the order of the last snapshot and the keys
+// whose place changed since.
+func (t *Table) RoutingEndpointsOfHosts(hosts []string) source.Endpoints {
+	wanted := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		wanted[h] = true
+	}
+	var keys []endpointKey
+	if !t.order.built {
+		for key := range t.endpoints {
+			if wanted[hostOf(key.uri)] {
+				keys = append(keys, key)
+			}
+		}
+	} else {
+		for _, h := range hosts {
+			keys = t.order.keysOfHost(h, keys)
+		}
+		for key := range t.order.touched {
+			if wanted[hostOf(key.uri)] {
+				keys = append(keys, key)
+			}
+		}
+	}
+	var out source.Endpoints
+	for _, key := range keys {
+		if e, ok := t.endpoints[key]; ok {
+			out = append(out, e.endpoint(key, nil, false))
+		}
+	}
+	sortEndpoints(out)
+	return out
+}
+
+// hostOf is a URI's host: `host[/path]` without the path.
+func hostOf(uri string) string {
+	host, _, _ := strings.Cut(uri, "/")
+	return host
 }

@@ -41,6 +41,9 @@ type Table struct {
 	strings   interner
 	order     endpointOrder
 	routing   routingSnapshot
+	// changedHosts are the hosts whose endpoints changed since
+	// TakeChangedHosts last ran.
+	changedHosts map[string]struct{}
 }
 
 // PruneThresholds are how long endpoints live without being re-registered,
@@ -246,7 +249,7 @@ func (t *Table) Len() int {
 
 // put stores e as the endpoint of key, replacing any.
 func (t *Table) put(key endpointKey, e *entry) {
-	t.routing.touch(key)
+	t.touchRouting(key)
 	if old, ok := t.endpoints[key]; ok {
 		t.profiles.release(old.profile)
 		t.endpoints[key] = e
@@ -268,7 +271,7 @@ func (t *Table) remove(key endpointKey, e *entry) {
 	t.profiles.release(e.profile)
 	delete(t.endpoints, key)
 	t.order.touch(key)
-	t.routing.touch(key)
+	t.touchRouting(key)
 }
 
 func reusedByAnotherInstance(held, unregistering string) bool {

@@ -88,6 +88,7 @@ func (s *Subscriber) apply(change func(*routeregistry.Table) bool) bool {
 	}
 	s.lastChange = time.Now()
 	s.snapshot, s.routing = nil, nil
+	s.changes++
 	s.metrics.endpoints.Set(float64(s.table.Len()))
 	return true
 }

@@ -39,12 +39,9 @@ type Subscriber struct {
 	mu       sync.Mutex
 	table    routeregistry.Table
 	snapshot source.Endpoints // nil when the table changed since the last Endpoints call
-	routing  source.Endpoints // the same for RoutingEndpointsChanged
-	// changedURIs are the URIs whose endpoints the routing snapshots taken
-	// since the last RoutingEndpointsChanged call changed, unless
-	// changesUnknown (before the first call, or a snapshot built afresh).
-	changedURIs    []string
-	changesUnknown bool
+	routing  source.Endpoints // the same for RoutingEndpoints
+	// changes counts the table's changes: a RoutingSnapshot's Version.
+	changes uint64
 	// lastGreet is when a greet was last answered, lastChange when the
 	// table last changed by a registration: what the initial sync waits on.
 	lastGreet, lastChange time.Time
@@ -94,7 +91,6 @@ func New(cfg Config, logger lager.Logger, reg prometheus.Registerer, onChange fu
 		routerStart:           startJSON,
 		serviceDiscoveryStart: sdStartJSON,
 		ready:                 make(chan struct{}),
-		changesUnknown:        true,
 	}, nil
 }
 
@@ -120,30 +116,47 @@ func (s *Subscriber) Endpoints() source.Endpoints {
 	return s.snapshot
 }
 
-// RoutingEndpointsChanged is Endpoints without tags (every Tags is nil):
-// what the routing table needs, built without each instance's tag map (at
-// 100,000 endpoints, about 250 ms and 80 MiB under the subscriber's lock;
-// issue 8), shared like Endpoints' value (do not modify it); with the URIs
-// whose endpoints changed since its previous call (sorted, perhaps
-// repeated), for the copilot's endpoints-first build (ADR 20). known is
-// false on the first call.
-func (s *Subscriber) RoutingEndpointsChanged() (endpoints source.Endpoints, uris []string, known bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	endpoints = s.routingLocked()
-	uris, known = s.changedURIs, !s.changesUnknown
-	s.changedURIs, s.changesUnknown = nil, false
-	return endpoints, uris, known
+// RoutingSnapshot is Endpoints without tags (every Tags is nil): what the
+// routing table needs, built without each instance's tag map (at 100,000
+// endpoints, about 250 ms and 80 MiB under the subscriber's lock; issue
+// 8). Endpoints is shared like Endpoints' value: do not modify it.
+type RoutingSnapshot struct {
+	Endpoints source.Endpoints
+	// Version counts the table's changes up to the snapshot: one with a
+	// higher Version holds every change a lower one does. The copilot
+	// orders its endpoints-first publishes and its full builds by it (ADR
+	// 20).
+	Version uint64
+	// ChangedHosts (RoutingEndpointsChanged only) are the hosts whose
+	// endpoints changed since the previous RoutingEndpointsChanged call,
+	// sorted; Endpoints then holds only theirs.
+	ChangedHosts []string
 }
 
-func (s *Subscriber) routingLocked() source.Endpoints {
+// RoutingEndpoints is the routing snapshot of the whole table.
+func (s *Subscriber) RoutingEndpoints() RoutingSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.routing == nil {
 		s.routing = s.table.EndpointsWithoutTags()
-		uris, known := s.table.RoutingChanges()
-		s.changedURIs = append(s.changedURIs, uris...)
-		s.changesUnknown = s.changesUnknown || !known
 	}
-	return s.routing
+	return RoutingSnapshot{Endpoints: s.routing, Version: s.changes}
+}
+
+// RoutingEndpointsChanged is what the copilot's endpoints-first publish
+// needs (ADR 20): the hosts whose endpoints changed since its previous
+// call (every host changed since the start, on the first call) and, when
+// there are at most maxHosts of them, their routing endpoints alone,
+// found without a snapshot of the whole table (Endpoints is nil past
+// maxHosts).
+func (s *Subscriber) RoutingEndpointsChanged(maxHosts int) RoutingSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snapshot := RoutingSnapshot{Version: s.changes, ChangedHosts: s.table.TakeChangedHosts()}
+	if len(snapshot.ChangedHosts) <= maxHosts {
+		snapshot.Endpoints = s.table.RoutingEndpointsOfHosts(snapshot.ChangedHosts)
+	}
+	return snapshot
 }
 
 // connEvent is a NATS connection state change, passed from nats.go's
@@ -286,6 +299,7 @@ func (s *Subscriber) prune() {
 	})
 	if len(removed) > 0 {
 		s.snapshot, s.routing = nil, nil
+		s.changes++
 		s.metrics.endpoints.Set(float64(s.table.Len()))
 		s.metrics.pruned.Add(float64(len(removed)))
 	}

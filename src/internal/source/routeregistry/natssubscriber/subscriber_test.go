@@ -295,25 +295,29 @@ var _ = Describe("Subscriber", func() {
 			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "service-discovery.greet", "result", "accepted")).To(Equal(1.0))
 		})
 
-		It("tells the copilot which URIs' endpoints changed since it last asked (ADR 20)", func() {
+		It("tells the copilot which hosts' endpoints changed since it last asked, with theirs alone (ADR 20)", func() {
 			startAndWaitForRouterStart()
 			for i := range 8 {
 				publish(routeregistry.SubjectRegister, registration("10.0.16.5", 61000+i, fmt.Sprintf("app-%d.apps.example.com", i), ""))
 			}
 			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(8))
-			endpoints, _, known := subscriber.RoutingEndpointsChanged()
-			Expect(endpoints).To(HaveLen(8))
-			Expect(known).To(BeFalse(), "the first call knows no earlier one")
+			first := subscriber.RoutingEndpointsChanged(4)
+			Expect(first.ChangedHosts).To(HaveLen(8), "the first call names every host since the start")
+			Expect(first.Endpoints).To(BeNil(), "more hosts than asked for")
 
 			publish(routeregistry.SubjectRegister, registration("10.0.16.6", 61100, "app-3.apps.example.com/api", ""))
 			Eventually(subscriber.Endpoints, waitTimeout, pollEvery).Should(HaveLen(9))
-			_, uris, known := subscriber.RoutingEndpointsChanged()
-			Expect(known).To(BeTrue())
-			Expect(uris).To(Equal([]string{"app-3.apps.example.com/api"}))
+			full := subscriber.RoutingEndpoints()
+			Expect(full.Endpoints).To(HaveLen(9))
+			Expect(full.Version).To(BeNumerically(">", first.Version), "a snapshot after a change holds more changes")
+			changed := subscriber.RoutingEndpointsChanged(4)
+			Expect(changed.ChangedHosts).To(Equal([]string{"app-3.apps.example.com"}))
+			Expect(changed.Endpoints).To(Equal(source.Endpoints{full.Endpoints[3], full.Endpoints[4]}), "app-3's two URIs")
+			Expect(changed.Version).To(Equal(full.Version))
 
-			_, uris, known = subscriber.RoutingEndpointsChanged()
-			Expect(known).To(BeTrue())
-			Expect(uris).To(BeEmpty(), "nothing changed since")
+			again := subscriber.RoutingEndpointsChanged(4)
+			Expect(again.ChangedHosts).To(BeEmpty(), "nothing changed since")
+			Expect(again.Version).To(Equal(full.Version))
 		})
 
 		It("keeps internal endpoints apart from router.register ones, with the same change semantics", func() {
@@ -326,7 +330,7 @@ var _ = Describe("Subscriber", func() {
 				{URI: "backend.apps.internal", Address: "10.255.3.4", AppGUID: "app-guid", InstanceIndex: "1",
 					Tags: map[string]string{"component": "route-emitter"}, Internal: true},
 			}))
-			routing, _, _ := subscriber.RoutingEndpointsChanged()
+			routing := subscriber.RoutingEndpoints().Endpoints
 			Expect(routing).To(HaveLen(2))
 			for i, e := range routing {
 				Expect(e.Tags).To(BeNil())

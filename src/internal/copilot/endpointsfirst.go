@@ -1,0 +1,123 @@
+package copilot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// endpointsFirstLead is how long a full build waits after an
+// endpoints-first publish: the pilots and their proxies get the two cores
+// of a small cell to themselves while they take it (ADR 20).
+const endpointsFirstLead = 50 * time.Millisecond
+
+// endpointsFirstWait bounds how long a full build waits for the
+// endpoints-first goroutine to take the NATS changes notified before it.
+const endpointsFirstWait = 100 * time.Millisecond
+
+// endpointsFirst paces the copilot's endpoints-first goroutine (ADR 20)
+// against its full builds. NATS changes wake the goroutine at once, not
+// through the debouncer, and it publishes while a full build runs (at
+// 100,000 endpoints one takes 250-400 ms on two cores): an instance that
+// starts during a build no longer waits for it. A full build waits for the
+// goroutine to take the changes notified before it, then for the lead.
+// Its methods are safe for concurrent use.
+type endpointsFirst struct {
+	// wait bounds how long a full build waits for the goroutine; lead is
+	// how long it lets a publish have the cores.
+	wait, lead time.Duration
+	wake       chan struct{}
+
+	mu sync.Mutex
+	// notified counts NATS changes, handled is what notified was when the
+	// goroutine last took a snapshot; progress is closed (and replaced)
+	// whenever handled moves.
+	notified, handled uint64
+	progress          chan struct{}
+	lastPublish       time.Time
+}
+
+func newEndpointsFirst() *endpointsFirst {
+	return &endpointsFirst{wait: endpointsFirstWait, lead: endpointsFirstLead, wake: make(chan struct{}, 1), progress: make(chan struct{})}
+}
+
+// notify records a NATS change and wakes the goroutine.
+func (e *endpointsFirst) notify() {
+	e.mu.Lock()
+	e.notified++
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run calls publish for every wake-up until ctx ends; publish takes the
+// changes and reports whether it published.
+func (e *endpointsFirst) run(ctx context.Context, publish func() bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		}
+		e.mu.Lock()
+		taken := e.notified
+		e.mu.Unlock()
+		published := publish()
+		e.mu.Lock()
+		e.handled = max(e.handled, taken)
+		if published {
+			e.lastPublish = time.Now()
+		}
+		close(e.progress)
+		e.progress = make(chan struct{})
+		e.mu.Unlock()
+	}
+}
+
+// await returns once the goroutine has taken every change notified before
+// the call (or after wait), and lead has passed since its last publish.
+func (e *endpointsFirst) await(ctx context.Context) {
+	e.mu.Lock()
+	target := e.notified
+	e.mu.Unlock()
+	deadline := time.NewTimer(e.wait)
+	defer deadline.Stop()
+	for waiting := true; waiting; {
+		taken, progress := e.taken(target)
+		if taken {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			waiting = false
+		case <-progress:
+		}
+	}
+	e.mu.Lock()
+	lead := e.lead - time.Since(e.lastPublish)
+	e.mu.Unlock()
+	if lead > 0 {
+		sleepCtx(ctx, lead)
+	}
+}
+
+// taken reports whether the goroutine took the changes up to target, and
+// the channel closed when it next takes some.
+func (e *endpointsFirst) taken(target uint64) (bool, <-chan struct{}) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.handled >= target, e.progress
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
