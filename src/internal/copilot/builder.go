@@ -31,8 +31,9 @@ type builder struct {
 	routes   prometheus.Gauge
 	objects  prometheus.Gauge
 	problems *lifecycle.ProblemLog
-	// endpointsFirst counts mesh objects published ahead of a build.
-	endpointsFirst prometheus.Counter
+	// endpointsFirst counts mesh objects published ahead of a full build;
+	// adopted counts full builds the endpoints-first updates stood for.
+	endpointsFirst, adopted prometheus.Counter
 
 	// publishMu is held from deciding what to publish to publishing it.
 	// It guards the endpoint snapshot the last full build joined
@@ -41,6 +42,10 @@ type builder struct {
 	publishMu    sync.Mutex
 	builtVersion uint64
 	fresher      []hostsUpdate
+	// uncovered is the newest snapshot version with a change no
+	// endpoints-first update stands for (one past maxEndpointsFirstHosts,
+	// or one that changed more than endpoints): a full build must join it.
+	uncovered uint64
 
 	// mu guards the last build's table and the config last published,
 	// which debug endpoints read.
@@ -60,6 +65,9 @@ type publisher interface {
 type hostsUpdate struct {
 	version     uint64
 	put, remove []mesh.Resource
+	// hosts' routes, in the routing table's order.
+	hosts  []string
+	routes []routingtable.Route
 }
 
 func newBuilder(options meshconfig.Options, policies *policyState, mcp publisher, logger lager.Logger, reg prometheus.Registerer) *builder {
@@ -85,6 +93,9 @@ func newBuilder(options meshconfig.Options, policies *policyState, mcp publisher
 		})),
 		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
 			Name: "cfmesh_copilot_endpoints_first_total", Help: "Mesh objects published ahead of a full build because their hosts' endpoints changed (ADR 20).",
+		}),
+		adopted: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_copilot_builds_adopted_total", Help: "Full builds left out because the endpoints-first publishes since the last one changed only endpoints, so they had published what it would (ADR 20).",
 		}),
 	}
 }
@@ -116,7 +127,7 @@ func (b *builder) publishBuild(table routingtable.Table, cfg mesh.Config, versio
 		cfg, _ = cfg.Updating(u.put, u.remove)
 	}
 	b.mcp.Publish(cfg)
-	b.builtVersion = version
+	b.builtVersion = max(b.builtVersion, version)
 	b.mu.Lock()
 	b.table, b.cfg, b.built = table, cfg, true
 	b.mu.Unlock()
@@ -144,19 +155,27 @@ const maxEndpointsFirstHosts = 256
 // whether it published.
 func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints natssubscriber.RoutingSnapshot) bool {
 	hosts := endpoints.ChangedHosts
-	if len(hosts) == 0 || len(hosts) > maxEndpointsFirstHosts {
+	if len(hosts) == 0 {
 		return false
 	}
-	put, remove := b.compiler.HostObjects(hosts, routingtable.BuildHosts(desired, endpoints.Endpoints, hosts))
+	if len(hosts) > maxEndpointsFirstHosts {
+		b.leaveToFullBuild(endpoints.Version)
+		return false
+	}
+	routes := routingtable.BuildHosts(desired, endpoints.Endpoints, hosts)
+	put, remove := b.compiler.HostObjects(hosts, routes)
 	b.publishMu.Lock()
 	defer b.publishMu.Unlock()
-	_, last, built := b.latest()
+	table, last, built := b.latest()
 	if !built || endpoints.Version <= b.builtVersion {
 		return false // the last full build joined this snapshot or a later one
 	}
+	if !equalButEndpoints(table.Routes, hosts, routes) {
+		b.uncovered = max(b.uncovered, endpoints.Version)
+	}
 	// Every update of a later snapshot holds, also one that changes nothing
 	// now: what it agrees with may be a hold that a build drops.
-	b.fresher = append(b.fresher, hostsUpdate{version: endpoints.Version, put: put, remove: remove})
+	b.fresher = append(b.fresher, hostsUpdate{version: endpoints.Version, put: put, remove: remove, hosts: hosts, routes: routes})
 	cfg, changed := last.Updating(put, remove)
 	if changed == 0 {
 		return false

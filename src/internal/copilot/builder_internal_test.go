@@ -136,6 +136,38 @@ var _ = Describe("builder: full builds and endpoints-first publishes (ADR 20)", 
 		}
 	})
 
+	It("stands in for the full build when the publishes since the last one changed only endpoints", func() {
+		b.build(desired, v1)
+		Expect(b.adoptEndpointsFirst()).To(BeTrue(), "nothing changed since the build")
+		Expect(b.publishEndpointsFirst(desired, v2)).To(BeTrue())
+		Expect(b.publishEndpointsFirst(desired, v3)).To(BeTrue())
+		published := mcp.count()
+
+		Expect(b.adoptEndpointsFirst()).To(BeTrue())
+		Expect(mcp.count()).To(Equal(published), "nothing more to publish")
+		Expect(b.fresher).To(BeEmpty())
+		table, _, _ := b.latest()
+		full := newBuilder(meshconfig.Options{}, newPolicyState(false), &recordingPublisher{}, lagertest.NewTestLogger("full"), prometheus.NewRegistry())
+		full.build(desired, v3)
+		fullTable, fullCfg, _ := full.latest()
+		Expect(table.Routes).To(Equal(fullTable.Routes), "the routing table (and /debug/routes) is the one a full build joins")
+		_, cfg, _ := b.latest()
+		for _, kind := range []mesh.Kind{mesh.KindServiceEntry, mesh.KindVirtualService, mesh.KindDestinationRule, mesh.KindAuthorizationPolicy} {
+			Expect(versions(cfg.Of(kind))).To(Equal(versions(fullCfg.Of(kind))), "%s as a full build gives them", kind)
+		}
+		Expect(b.publishEndpointsFirst(desired, v3)).To(BeFalse(), "v3 is adopted")
+	})
+
+	It("builds in full when a host gained or lost its routes", func() {
+		nats := source.DesiredRoutes{Routes: desired.Routes[:1]} // shop has NATS endpoints only
+		b.build(nats, v1)
+		gone := natssubscriber.RoutingSnapshot{Version: 2, ChangedHosts: []string{shop}}
+		Expect(b.publishEndpointsFirst(nats, gone)).To(BeTrue())
+		Expect(b.adoptEndpointsFirst()).To(BeFalse(), "an authorization policy may name the host")
+		b.build(nats, gone)
+		Expect(b.adoptEndpointsFirst()).To(BeTrue(), "the build joined it")
+	})
+
 	It("leaves bursts past the bound to the full build", func() {
 		b.build(desired, v1)
 		burst := v2
@@ -143,8 +175,19 @@ var _ = Describe("builder: full builds and endpoints-first publishes (ADR 20)", 
 			burst.ChangedHosts = append(burst.ChangedHosts, fmt.Sprintf("app-%d.apps.example.com", i))
 		}
 		Expect(b.publishEndpointsFirst(desired, burst)).To(BeFalse())
+		Expect(b.adoptEndpointsFirst()).To(BeFalse(), "no update stands for the burst")
 		burst.ChangedHosts = burst.ChangedHosts[:maxEndpointsFirstHosts]
 		Expect(b.publishEndpointsFirst(desired, burst)).To(BeTrue(), "at the bound")
 		Expect(mcp.count()).To(Equal(2))
 	})
 })
+
+// versions are the keys and versions of objects: equal when the objects
+// are.
+func versions(objects []mesh.Resource) []string {
+	var out []string
+	for _, r := range objects {
+		out = append(out, r.Key()+"@"+r.Version)
+	}
+	return out
+}

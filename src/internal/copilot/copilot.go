@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"code.cloudfoundry.org/lager/v3"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,9 @@ type Copilot struct {
 	builder   *builder
 	// endpointsFirst paces the endpoints-first goroutine (ADR 20).
 	endpointsFirst *endpointsFirst
+	// sourcesChanged is set when a source other than NATS changed since
+	// the last full build started: no endpoints-first update stands for it.
+	sourcesChanged atomic.Bool
 
 	mu           sync.Mutex
 	desired      *source.DesiredRoutes
@@ -139,6 +143,7 @@ func (c *Copilot) isReady() bool {
 // onNetworkPolicies is the policy server's callback.
 func (c *Copilot) onNetworkPolicies(policies source.NetworkPolicies, current bool) {
 	c.policies.update(policies, current)
+	c.sourcesChanged.Store(true)
 	c.debouncer.Notify()
 }
 
@@ -154,6 +159,7 @@ func (c *Copilot) onDesiredRoutes(routes source.DesiredRoutes) {
 	first := c.desired == nil
 	c.desired = &routes
 	c.mu.Unlock()
+	c.sourcesChanged.Store(true)
 	// Notify before announcing the first sync: runBuilder clears what was
 	// announced before its first build, which reads these routes, so a
 	// Notify after it would cause a second, empty build.
@@ -178,6 +184,7 @@ func (c *Copilot) runBuilder(ctx context.Context) error {
 		}
 	}
 	c.debouncer.Clear() // what the sources announced so far goes into this build
+	c.sourcesChanged.Store(false)
 	c.builder.build(c.desiredRoutes(), c.nats.RoutingEndpoints())
 	close(c.published)
 	c.debouncer.Run(ctx, func() { c.build(ctx) })
@@ -185,9 +192,13 @@ func (c *Copilot) runBuilder(ctx context.Context) error {
 }
 
 // build is a full build. It lets the endpoints-first goroutine publish the
-// NATS changes notified before it first.
+// NATS changes notified before it first, and is left out when those
+// publishes stand for it (adopt.go).
 func (c *Copilot) build(ctx context.Context) {
-	c.endpointsFirst.await(ctx)
+	taken := c.endpointsFirst.await(ctx)
+	if taken && !c.sourcesChanged.Swap(false) && c.builder.adoptEndpointsFirst() {
+		return
+	}
 	c.builder.build(c.desiredRoutes(), c.nats.RoutingEndpoints()) // routing reads no tags
 }
 

@@ -94,6 +94,10 @@ var _ = Describe("Copilot", func() {
 		Eventually(configs, 10*time.Second).Should(Receive(&cfgSeen))
 		Expect(cfgSeen.Of(mesh.KindServiceEntry)[0].Spec.(*networking.ServiceEntry).GetEndpoints()).To(HaveLen(2))
 		Eventually(func() float64 { return counterSum(registry, "cfmesh_copilot_endpoints_first_total") }, 5*time.Second).Should(Equal(1.0))
+
+		By("leaving out the full build, which would publish the same: only an endpoint changed")
+		Eventually(func() float64 { return counterSum(registry, "cfmesh_copilot_builds_adopted_total") }, 5*time.Second).Should(Equal(1.0))
+		Expect(builds()).To(Equal(buildsBefore))
 	})
 })
 

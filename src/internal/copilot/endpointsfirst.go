@@ -77,21 +77,19 @@ func (e *endpointsFirst) run(ctx context.Context, publish func() bool) {
 }
 
 // await returns once the goroutine has taken every change notified before
-// the call (or after wait), and lead has passed since its last publish.
-func (e *endpointsFirst) await(ctx context.Context) {
+// the call (or after wait), and lead has passed since its last publish. It
+// reports whether the goroutine took them all.
+func (e *endpointsFirst) await(ctx context.Context) bool {
 	e.mu.Lock()
 	target := e.notified
 	e.mu.Unlock()
 	deadline := time.NewTimer(e.wait)
 	defer deadline.Stop()
-	for waiting := true; waiting; {
-		taken, progress := e.taken(target)
-		if taken {
-			break
-		}
+	taken, progress := e.taken(target)
+	for waiting := true; waiting && !taken; taken, progress = e.taken(target) {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-deadline.C:
 			waiting = false
 		case <-progress:
@@ -103,6 +101,7 @@ func (e *endpointsFirst) await(ctx context.Context) {
 	if lead > 0 {
 		sleepCtx(ctx, lead)
 	}
+	return taken
 }
 
 // taken reports whether the goroutine took the changes up to target, and

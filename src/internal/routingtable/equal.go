@@ -12,11 +12,9 @@ import (
 // copilot's compiler reuses what it built for a host whose routes are
 // Equal to the previous build's.
 func (r Route) Equal(o Route) bool {
-	return r.GUID == o.GUID && r.Host == o.Host && r.Path == o.Path && r.Internal == o.Internal &&
-		r.LoadBalancing == o.LoadBalancing && r.Origin == o.Origin &&
-		r.EnforceRoutePolicies == o.EnforceRoutePolicies &&
-		maps.Equal(r.Annotations, o.Annotations) && slices.Equal(r.RoutePolicies, o.RoutePolicies) &&
-		slices.EqualFunc(r.Destinations, o.Destinations, Destination.Equal)
+	return r.EqualButEndpoints(o) && slices.EqualFunc(r.Destinations, o.Destinations, func(d, e Destination) bool {
+		return slices.EqualFunc(d.Endpoints, e.Endpoints, equalEndpoints)
+	})
 }
 
 // Equal reports whether two destinations agree in every field, endpoints
@@ -35,4 +33,19 @@ func equalEndpoints(a, b source.Endpoint) bool {
 		a.InstanceIndex == b.InstanceIndex && a.Protocol == b.Protocol &&
 		a.AvailabilityZone == b.AvailabilityZone && a.IsolationSegment == b.IsolationSegment &&
 		a.LoadBalancing == b.LoadBalancing && a.Internal == b.Internal && maps.Equal(a.Tags, b.Tags)
+}
+
+// EqualButEndpoints reports whether two routes agree in every field but
+// their destinations' endpoints. meshconfig reads endpoints only into a
+// host's own objects, so a change of endpoints alone changes nothing else
+// of a mesh config (the copilot relies on it, ADR 20).
+func (r Route) EqualButEndpoints(o Route) bool {
+	return r.GUID == o.GUID && r.Host == o.Host && r.Path == o.Path && r.Internal == o.Internal &&
+		r.LoadBalancing == o.LoadBalancing && r.Origin == o.Origin &&
+		r.EnforceRoutePolicies == o.EnforceRoutePolicies &&
+		maps.Equal(r.Annotations, o.Annotations) && slices.Equal(r.RoutePolicies, o.RoutePolicies) &&
+		slices.EqualFunc(r.Destinations, o.Destinations, func(d, e Destination) bool {
+			d.Endpoints, e.Endpoints = nil, nil
+			return d.Equal(e)
+		})
 }

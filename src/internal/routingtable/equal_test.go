@@ -47,6 +47,24 @@ var _ = Describe("Route equality", func() {
 			Expect(changed.Equal(route())).To(BeFalse(), "a change of %v, the other way", path)
 		}
 	})
+
+	// The copilot skips a full build when routes changed only in their
+	// endpoints (ADR 20): every other field must take part.
+	It("holds routes equal but for endpoints when only an endpoint field differs, and tells apart any other change", func() {
+		endpoints := reflect.TypeOf(routingtable.Destination{}).NumField() - 1
+		Expect(reflect.TypeOf(routingtable.Destination{}).Field(endpoints).Name).To(Equal("Endpoints"))
+		for _, path := range fieldPaths(reflect.TypeOf(routingtable.Route{}), nil) {
+			changed := route()
+			alter(reflect.ValueOf(&changed).Elem(), path)
+			inEndpoints := len(path) > 3 && path[2] == endpoints
+			Expect(route().EqualButEndpoints(changed)).To(Equal(inEndpoints), "a change of %v", path)
+			Expect(changed.EqualButEndpoints(route())).To(Equal(inEndpoints), "a change of %v, the other way", path)
+		}
+		more := route()
+		more.Destinations[0].Endpoints = append(more.Destinations[0].Endpoints, endpoint())
+		Expect(route().EqualButEndpoints(more)).To(BeTrue(), "an endpoint more")
+		Expect(route().Equal(more)).To(BeFalse())
+	})
 })
 
 // fieldPaths lists the path (field indexes; -1 for the first element of a
