@@ -17,7 +17,8 @@
 // pilots see an instance start or stop without waiting for the whole
 // foundation to be joined and compiled again. A full build of an older
 // endpoint snapshot keeps those objects (they are newer); the next one
-// takes over.
+// takes over. When those publishes changed only endpoints, the full build
+// that would publish the same is left out (adopt.go).
 //
 // Concurrency: Run owns every goroutine. Sources hand their values over
 // under a mutex and notify the debouncer (NATS changes also wake the
