@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 )
 
 // endpointsFirstLead is how long a full build waits after an
@@ -99,7 +101,7 @@ func (e *endpointsFirst) await(ctx context.Context) bool {
 	lead := e.lead - time.Since(e.lastPublish)
 	e.mu.Unlock()
 	if lead > 0 {
-		sleepCtx(ctx, lead)
+		lifecycle.Sleep(ctx, lead)
 	}
 	return taken
 }
@@ -110,13 +112,4 @@ func (e *endpointsFirst) taken(target uint64) (bool, <-chan struct{}) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.handled >= target, e.progress
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

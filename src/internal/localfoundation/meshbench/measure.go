@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 )
 
 // ChangeStats summarise a series of changes of one kind.
@@ -135,7 +137,7 @@ func percentile(values []time.Duration, q float64) time.Duration {
 func (r changeRun) quiesce(ctx context.Context) {
 	deadline := time.Now().Add(maxSettle)
 	for last := r.fleet.bytes.Load(); ctx.Err() == nil; {
-		sleepCtx(ctx, settle)
+		lifecycle.Sleep(ctx, settle)
 		now := r.fleet.bytes.Load()
 		if now == last || time.Now().After(deadline) {
 			return

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 )
 
 // coldStart starts the copilot and the pilot at once, with the whole
@@ -127,7 +129,7 @@ func (b *bench) steady(ctx context.Context) error {
 	}
 	bytes, sent := fl.bytes.Load(), b.em.sent.Load()
 	start := time.Now()
-	sleepCtx(ctx, b.o.Steady)
+	lifecycle.Sleep(ctx, b.o.Steady)
 	window := time.Since(start)
 	cm2, err := Scrape(ctx, b.copilot.status)
 	if err != nil {
@@ -164,7 +166,7 @@ func mustUsage(pid int) Usage {
 func (b *bench) ingest(ctx context.Context) error {
 	b.em.pause(true)
 	defer b.em.pause(false)
-	sleepCtx(ctx, 500*time.Millisecond) // let what is in flight arrive
+	lifecycle.Sleep(ctx, 500*time.Millisecond) // let what is in flight arrive
 	before, err := Scrape(ctx, b.copilot.status)
 	if err != nil {
 		return err
@@ -176,7 +178,7 @@ func (b *bench) ingest(ctx context.Context) error {
 	defer cancel()
 	got := before["cfmesh_copilot_nats_messages_total"]
 	for got < want && ctx.Err() == nil {
-		sleepCtx(ctx, 50*time.Millisecond)
+		lifecycle.Sleep(ctx, 50*time.Millisecond)
 		if m, err := Scrape(ctx, b.copilot.status); err == nil {
 			got = m["cfmesh_copilot_nats_messages_total"]
 		}
@@ -208,7 +210,7 @@ func (b *bench) ours(ctx context.Context) error {
 	b.report.Ours.CopilotCPU = b.copilot.usage().CPU - before[0].CPU
 	b.report.Ours.ControlPlaneCPU = b.pilot.usage().CPU - before[1].CPU
 	fl.stop()
-	sleepCtx(ctx, 2*time.Second)
+	lifecycle.Sleep(ctx, 2*time.Second)
 	if b.report.Ours.HeapWithoutProxies, err = forcedHeap(ctx, b.pilot.status, ""); err != nil {
 		return err
 	}

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"code.cloudfoundry.org/cf-mesh/internal/lifecycle"
 )
 
 // Kind is a kind of simulated proxy.
@@ -87,7 +89,7 @@ func (p *proxy) run(ctx context.Context) {
 			p.fleet.logf("%s: stream ended (%d in a row): %v; reconnecting", p.id, failures, err)
 		}
 		p.reset()
-		sleepCtx(ctx, 500*time.Millisecond)
+		lifecycle.Sleep(ctx, 500*time.Millisecond)
 	}
 }
 
@@ -228,15 +230,6 @@ func (s *subscription) wanted() map[string]bool {
 		}
 	}
 	return out
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
 
 func (p *proxy) String() string { return fmt.Sprintf("%s (%s)", p.id, p.kind) }
