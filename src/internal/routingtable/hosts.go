@@ -2,8 +2,6 @@ package routingtable
 
 import (
 	"slices"
-	"sort"
-	"strings"
 
 	"code.cloudfoundry.org/cf-mesh/internal/source"
 )
@@ -42,18 +40,11 @@ func BuildHosts(desired source.DesiredRoutes, endpoints source.Endpoints, hosts 
 	return slices.DeleteFunc(table.Routes, func(r Route) bool { return !wanted[r.Host] })
 }
 
-// endpointsOfHost are the endpoints of host's URIs (`host` and
-// `host/<path>`) in sorted endpoints, found by binary search.
+// endpointsOfHost are the endpoints of host's URIs in sorted endpoints.
 func endpointsOfHost(endpoints source.Endpoints, host string) source.Endpoints {
 	var out source.Endpoints
-	for _, prefix := range []string{host, host + "/"} {
-		i := sort.Search(len(endpoints), func(i int) bool { return endpoints[i].URI >= prefix })
-		for ; i < len(endpoints) && strings.HasPrefix(endpoints[i].URI, prefix); i++ {
-			if prefix == host && endpoints[i].URI != host {
-				break
-			}
-			out = append(out, endpoints[i])
-		}
-	}
+	source.EachURIOfHost(len(endpoints), func(i int) string { return endpoints[i].URI }, host, func(i int) {
+		out = append(out, endpoints[i])
+	})
 	return out
 }

@@ -3,7 +3,8 @@ package routeregistry
 import (
 	"cmp"
 	"slices"
-	"strings"
+
+	"code.cloudfoundry.org/cf-mesh/internal/source"
 )
 
 // ordered is one endpoint's place in Endpoints' order.
@@ -90,20 +91,12 @@ func (o *endpointOrder) merged(all map[endpointKey]*entry) []ordered {
 }
 
 // keysOfHost appends to keys the keys of host's URIs in the sorted order
-// that were not touched since (the touched ones are looked up apart): a
-// binary search for `host`, and one for `host/`, whose URIs need not
-// follow `host`'s (`host.other` sorts between them).
+// that were not touched since (the touched ones are looked up apart).
 func (o *endpointOrder) keysOfHost(host string, keys []endpointKey) []endpointKey {
-	for _, prefix := range []string{host, host + "/"} {
-		i, _ := slices.BinarySearchFunc(o.sorted, prefix, func(x ordered, p string) int { return cmp.Compare(x.key.uri, p) })
-		for ; i < len(o.sorted) && strings.HasPrefix(o.sorted[i].key.uri, prefix); i++ {
-			if prefix == host && o.sorted[i].key.uri != host {
-				break
-			}
-			if !o.touched[o.sorted[i].key] {
-				keys = append(keys, o.sorted[i].key)
-			}
+	source.EachURIOfHost(len(o.sorted), func(i int) string { return o.sorted[i].key.uri }, host, func(i int) {
+		if !o.touched[o.sorted[i].key] {
+			keys = append(keys, o.sorted[i].key)
 		}
-	}
+	})
 	return keys
 }

@@ -2,7 +2,6 @@ package routeregistry
 
 import (
 	"slices"
-	"strings"
 
 	"code.cloudfoundry.org/cf-mesh/internal/source"
 )
@@ -65,7 +64,7 @@ func (t *Table) touchRouting(key endpointKey) {
 	if t.changedHosts == nil {
 		t.changedHosts = map[string]struct{}{}
 	}
-	t.changedHosts[hostOf(key.uri)] = struct{}{}
+	t.changedHosts[source.URIHost(key.uri)] = struct{}{}
 }
 
 // TakeChangedHosts returns the hosts whose endpoints changed (an endpoint
@@ -95,7 +94,7 @@ func (t *Table) RoutingEndpointsOfHosts(hosts []string) source.Endpoints {
 	var keys []endpointKey
 	if !t.order.built {
 		for key := range t.endpoints {
-			if wanted[hostOf(key.uri)] {
+			if wanted[source.URIHost(key.uri)] {
 				keys = append(keys, key)
 			}
 		}
@@ -104,7 +103,7 @@ func (t *Table) RoutingEndpointsOfHosts(hosts []string) source.Endpoints {
 			keys = t.order.keysOfHost(h, keys)
 		}
 		for key := range t.order.touched {
-			if wanted[hostOf(key.uri)] {
+			if wanted[source.URIHost(key.uri)] {
 				keys = append(keys, key)
 			}
 		}
@@ -117,10 +116,4 @@ func (t *Table) RoutingEndpointsOfHosts(hosts []string) source.Endpoints {
 	}
 	sortEndpoints(out)
 	return out
-}
-
-// hostOf is a URI's host: `host[/path]` without the path.
-func hostOf(uri string) string {
-	host, _, _ := strings.Cut(uri, "/")
-	return host
 }
