@@ -1,6 +1,7 @@
 package envoyir
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -35,12 +36,34 @@ func (tr *Translator) EndpointIndex() EndpointIndex {
 	return out
 }
 
+// EndpointChanges is what the endpoints-first path can send of a config
+// ahead of its full translation.
+type EndpointChanges struct {
+	// LoadAssignments are those of indexed clusters, sorted by cluster.
+	LoadAssignments []LoadAssignment
+	// NewHosts are the endpoints of hosts that a new ServiceEntry claims
+	// and the indexed translation built no cluster for (an instance's
+	// per-instance host, ADR 19), sorted by host and port.
+	NewHosts []HostEndpoints
+}
+
+// HostEndpoints are the endpoints a host's ServiceEntry gives on one of its
+// ports: every workload entry's, as a cluster without a subset has them,
+// sorted by address and port. Which clusters the host gets, if any, only
+// the full translation decides.
+type HostEndpoints struct {
+	Host      string
+	Port      uint32
+	Endpoints []Endpoint
+}
+
 // Changes are the load assignments of the indexed clusters whose
 // ServiceEntry cfg replaces while their DestinationRule stays the very
-// same object, sorted by cluster. Each equals the cluster's load
-// assignment in Translate(cfg) whenever cfg still routes to that cluster;
-// whether it does (and every other part of the IR) only the full
-// translation decides, which the pilot runs as well.
+// same object, and the endpoints of the hosts a new ServiceEntry brings.
+// Each load assignment equals the cluster's load assignment in
+// Translate(cfg) whenever cfg still routes to that cluster; whether it
+// does (and every other part of the IR) only the full translation
+// decides, which the pilot runs as well.
 //
 // It compares cfg's ServiceEntries and DestinationRules with the indexed
 // translation's, object by object (an unchanged object is the very same
@@ -53,35 +76,60 @@ func (tr *Translator) EndpointIndex() EndpointIndex {
 //   - hosts claimed by more than one changed ServiceEntry, or whose
 //     indexed choice was an unchanged one (which one Translate picks then
 //     depends on the order of several objects);
-//   - clusters the indexed translation did not build.
-func (x EndpointIndex) Changes(cfg mesh.Config) []LoadAssignment {
+//   - clusters the indexed translation did not build, but for the new
+//     hosts' endpoints.
+func (x EndpointIndex) Changes(cfg mesh.Config) EndpointChanges {
 	if len(x.clusters) == 0 {
-		return nil
+		return EndpointChanges{}
 	}
 	oldServices, newServices := changedObjects(x.services, cfg.Of(mesh.KindServiceEntry))
 	if len(oldServices)+len(newServices) == 0 {
-		return nil
+		return EndpointChanges{}
 	}
 	oldRules, newRules := changedObjects(x.rules, cfg.Of(mesh.KindDestinationRule))
 	ruleChanged := map[string]bool{}
 	for _, r := range slices.Concat(oldRules, newRules) {
 		ruleChanged[r.Spec.(*networking.DestinationRule).GetHost()] = true
 	}
-	replaced := replacedServices(oldServices, newServices)
 	t := newTranslation(nil, nil)
-	var out []LoadAssignment
-	for host, se := range replaced {
-		if ruleChanged[host] {
-			continue
-		}
-		for _, c := range x.clusters[host] {
-			if c.se != se.old {
-				continue // the indexed translation chose an unchanged object for host
-			}
-			out = append(out, LoadAssignment{Cluster: ClusterName(c.ref.port, c.ref.subset, c.ref.host), Endpoints: t.endpoints(c.ref, se.new, c.rule)})
+	var out EndpointChanges
+	for host, se := range replacedServices(oldServices, newServices) {
+		switch {
+		case se.old == nil && len(x.clusters[host]) == 0:
+			out.NewHosts = append(out.NewHosts, t.hostEndpoints(host, se.new)...)
+		case ruleChanged[host]:
+		default:
+			out.LoadAssignments = append(out.LoadAssignments, x.replacedLoadAssignments(t, host, se)...)
 		}
 	}
-	slices.SortFunc(out, func(a, b LoadAssignment) int { return strings.Compare(a.Cluster, b.Cluster) })
+	slices.SortFunc(out.LoadAssignments, func(a, b LoadAssignment) int { return strings.Compare(a.Cluster, b.Cluster) })
+	slices.SortFunc(out.NewHosts, func(a, b HostEndpoints) int {
+		return cmp.Or(strings.Compare(a.Host, b.Host), cmp.Compare(a.Port, b.Port))
+	})
+	return out
+}
+
+// replacedLoadAssignments are the load assignments of host's indexed
+// clusters that se's new version gives, where the indexed translation
+// took its old version for them.
+func (x EndpointIndex) replacedLoadAssignments(t *translation, host string, se serviceVersions) []LoadAssignment {
+	var out []LoadAssignment
+	for _, c := range x.clusters[host] {
+		if c.se != se.old {
+			continue // the indexed translation chose an unchanged object for host
+		}
+		out = append(out, LoadAssignment{Cluster: ClusterName(c.ref.port, c.ref.subset, c.ref.host), Endpoints: t.endpoints(c.ref, se.new, c.rule)})
+	}
+	return out
+}
+
+// hostEndpoints are the endpoints se gives host on each of its ports.
+func (t *translation) hostEndpoints(host string, se *networking.ServiceEntry) []HostEndpoints {
+	var out []HostEndpoints
+	for _, p := range se.GetPorts() {
+		ref := clusterRef{host: host, port: p.GetNumber()}
+		out = append(out, HostEndpoints{Host: host, Port: ref.port, Endpoints: t.endpoints(ref, se, nil)})
+	}
 	return out
 }
 

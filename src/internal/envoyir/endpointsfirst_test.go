@@ -30,14 +30,14 @@ var _ = Describe("EndpointIndex.Changes", func() {
 	})
 
 	It("is empty before the first translation", func() {
-		Expect(translator.EndpointIndex().Changes(cfg)).To(BeNil())
+		Expect(translator.EndpointIndex().Changes(cfg)).To(BeZero())
 	})
 
 	It("gives the load assignments of a changed ServiceEntry's clusters, as the full translation does", func() {
 		translator.Translate(cfg)
 		changed := withEndpoint(cfg, host, added)
 
-		got := translator.EndpointIndex().Changes(changed)
+		got := translator.EndpointIndex().Changes(changed).LoadAssignments
 
 		want := loadAssignmentsOf(mustTranslate(changed), host)
 		Expect(want).NotTo(BeEmpty())
@@ -46,9 +46,34 @@ var _ = Describe("EndpointIndex.Changes", func() {
 		Expect(loadAssignmentsOf(mustTranslate(cfg), host)).NotTo(Equal(want), "the endpoint is new")
 	})
 
+	It("gives the endpoints of a host that a new ServiceEntry claims, on each of its ports, and no load assignment for it", func() {
+		translator.Translate(cfg)
+		var billing *networking.ServiceEntry
+		for _, r := range cfg.Of(mesh.KindServiceEntry) {
+			if se := r.Spec.(*networking.ServiceEntry); se.GetHosts()[0] == host {
+				billing = se
+			}
+		}
+		Expect(billing).NotTo(BeNil())
+		instance := proto.Clone(billing).(*networking.ServiceEntry)
+		instance.Hosts = []string{"3." + host}
+		instance.Endpoints = []*networking.WorkloadEntry{added}
+		withInstance := config(append(all(cfg), resource(mesh.KindServiceEntry, "3."+host, instance))...)
+
+		got := translator.EndpointIndex().Changes(withInstance)
+
+		Expect(got.LoadAssignments).To(BeEmpty())
+		Expect(got.NewHosts).To(HaveLen(len(instance.GetPorts())))
+		for i, p := range instance.GetPorts() {
+			Expect(got.NewHosts[i].Host).To(Equal("3." + host))
+			Expect(got.NewHosts[i].Port).To(Equal(p.GetNumber()))
+			Expect(got.NewHosts[i].Endpoints).To(ConsistOf(HaveField("Address", "10.255.0.9")))
+		}
+	})
+
 	It("gives nothing when no ServiceEntry changed", func() {
 		translator.Translate(cfg)
-		Expect(translator.EndpointIndex().Changes(sharing(cfg, cfg))).To(BeEmpty())
+		Expect(translator.EndpointIndex().Changes(sharing(cfg, cfg))).To(BeZero())
 	})
 
 	It("stays the index of its translation while the Translator translates the next config", func() {
@@ -57,8 +82,8 @@ var _ = Describe("EndpointIndex.Changes", func() {
 		changed := withEndpoint(cfg, host, added)
 		translator.Translate(changed)
 
-		Expect(index.Changes(changed)).To(Equal(loadAssignmentsOf(mustTranslate(changed), host)))
-		Expect(translator.EndpointIndex().Changes(changed)).To(BeEmpty())
+		Expect(index.Changes(changed).LoadAssignments).To(Equal(loadAssignmentsOf(mustTranslate(changed), host)))
+		Expect(translator.EndpointIndex().Changes(changed)).To(BeZero())
 	})
 
 	It("leaves out clusters whose DestinationRule changed too, since their subsets may have", func() {
@@ -71,7 +96,7 @@ var _ = Describe("EndpointIndex.Changes", func() {
 			}
 			out = append(out, r)
 		}
-		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeEmpty())
+		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeZero())
 	})
 
 	It("leaves out a host that a second, new ServiceEntry claims as well: which one the translation takes depends on their order", func() {
@@ -90,7 +115,7 @@ var _ = Describe("EndpointIndex.Changes", func() {
 		Expect(loadAssignmentsOf(ir, host)).NotTo(Equal(loadAssignmentsOf(mustTranslate(changed), host)),
 			"the translation takes the new one, which sorts first")
 
-		Expect(translator.EndpointIndex().Changes(contested)).To(BeEmpty())
+		Expect(translator.EndpointIndex().Changes(contested)).To(BeZero())
 	})
 
 	It("leaves out clusters whose host lost its ServiceEntry", func() {
@@ -101,7 +126,7 @@ var _ = Describe("EndpointIndex.Changes", func() {
 				out = append(out, r)
 			}
 		}
-		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeEmpty())
+		Expect(translator.EndpointIndex().Changes(config(out...))).To(BeZero())
 	})
 })
 
@@ -127,7 +152,8 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 					m.change()
 				}
 				cfg := m.config()
-				first := translator.EndpointIndex().Changes(cfg)
+				changes := translator.EndpointIndex().Changes(cfg)
+				first := changes.LoadAssignments
 				after, _ := translator.Translate(cfg)
 				context := fmt.Sprintf("seed %d round %d", seed, round)
 				now, then := byCluster(after), byCluster(before)
@@ -136,9 +162,17 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 						Expect(la).To(Equal(want), context)
 					}
 				}
+				contested := hostsClaimedTwice(previous, cfg)
+				for _, h := range changes.NewHosts {
+					for name := range then {
+						Expect(name).NotTo(HaveSuffix("|"+h.Host), "%s: %s had a cluster", context, h.Host)
+					}
+					if la, ok := now[envoyir.ClusterName(h.Port, "", h.Host)]; ok && !contested[h.Host] {
+						Expect(h.Endpoints).To(Equal(la.Endpoints), context)
+					}
+				}
 				if onlyEndpoints {
 					gave := byCluster(envoyir.IR{LoadAssignments: first})
-					contested := hostsClaimedTwice(previous, cfg) // left to the full translation
 					for name, la := range now {
 						host := name[strings.LastIndex(name, "|")+1:]
 						if old, ok := then[name]; ok && !contested[host] && fmt.Sprint(old) != fmt.Sprint(la) {

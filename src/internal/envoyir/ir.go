@@ -2,6 +2,7 @@ package envoyir
 
 import (
 	"strconv"
+	"strings"
 
 	"code.cloudfoundry.org/cf-mesh/internal/jsonduration"
 )
@@ -171,4 +172,17 @@ type Endpoint struct {
 // ClusterName is Istio's outbound cluster name, `outbound|port|subset|host`.
 func ClusterName(port uint32, subset, host string) string {
 	return "outbound|" + strconv.FormatUint(uint64(port), 10) + "|" + subset + "|" + host
+}
+
+// ParseClusterName splits a name ClusterName made; ok is false for any
+// other name.
+func ParseClusterName(name string) (port uint32, subset, host string, ok bool) {
+	rest, found := strings.CutPrefix(name, "outbound|")
+	number, rest, cut := strings.Cut(rest, "|")
+	subset, host, split := strings.Cut(rest, "|")
+	n, err := strconv.ParseUint(number, 10, 32)
+	if !found || !cut || !split || err != nil || host == "" || strings.Contains(host, "|") || ClusterName(uint32(n), subset, host) != name {
+		return 0, "", "", false
+	}
+	return uint32(n), subset, host, true
 }

@@ -100,11 +100,11 @@ func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) int 
 	if index == nil {
 		return 0
 	}
-	las := index.clusters.Changes(cfg)
-	if len(las) == 0 || len(las) > maxEndpointsFirst {
+	changes := index.clusters.Changes(cfg)
+	if n := len(changes.LoadAssignments); n == 0 || n+len(changes.NewHosts) > maxEndpointsFirst {
 		return 0
 	}
-	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(las), generation)
+	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(changes), generation)
 	if err != nil {
 		return 0 // logged by the server; the full translation follows
 	}

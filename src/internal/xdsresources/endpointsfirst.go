@@ -1,6 +1,8 @@
 package xdsresources
 
 import (
+	"slices"
+
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
@@ -22,20 +24,27 @@ func (t *Translator) ServedEndpoints() ServedEndpoints {
 	return t.served
 }
 
-// LoadAssignments builds las for each class that was served them, as
-// Translate builds them, into the three endpoint maps of the result (the
-// other maps stay nil). A sidecar parent cluster keeps the per-instance
-// hosts it folded: an instance's endpoint is served at once, its index
-// label with the full translation that brings its per-instance host. A
-// load assignment that fails validation is left out; Translate reports
-// it.
-func (s ServedEndpoints) LoadAssignments(las []envoyir.LoadAssignment) Resources {
+// LoadAssignments builds the changed load assignments for each class
+// that was served them, as Translate builds them, into the three endpoint
+// maps of the result (the other maps stay nil). A load assignment that
+// fails validation is left out; Translate reports it.
+//
+// A sidecar parent cluster keeps the per-instance hosts it folded, and
+// labels a started instance at once: a new host `<index>.<parent>` on the
+// cluster's port whose endpoints the cluster holds, and no folded
+// instance holds or indexes alike. Translate folds it by the same rules
+// (planInstances), and it alone decides the rare case it does not (the
+// new host out of the sidecars' scope, or a parent with several clusters
+// on the port): its update then corrects the label, which no route of the
+// parent selects meanwhile.
+func (s ServedEndpoints) LoadAssignments(changes envoyir.EndpointChanges) Resources {
 	res := Resources{
 		GatewayEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 		MeshEndpoints:    map[string]*endpointv3.ClusterLoadAssignment{},
 		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 	}
-	for _, la := range las {
+	started := startedInstances(changes.NewHosts)
+	for _, la := range changes.LoadAssignments {
 		if _, ok := s.gateway[la.Cluster]; ok {
 			keep(res.GatewayEndpoints, check(gatewayLoadAssignment(la), nil))
 		}
@@ -43,16 +52,54 @@ func (s ServedEndpoints) LoadAssignments(las []envoyir.LoadAssignment) Resources
 		if _, ok := s.mesh[la.Cluster]; ok {
 			keep(res.MeshEndpoints, plain)
 		}
-		instances, folds := s.parents[la.Cluster]
-		_, served := s.sidecar[la.Cluster]
-		switch {
-		case folds:
+		if _, ok := s.sidecar[la.Cluster]; !ok {
+			continue
+		}
+		if instances := withStarted(s.parents[la.Cluster], la, started); len(instances) > 0 {
 			keep(res.SidecarEndpoints, check(sidecarParentLoadAssignment(parentEndpoints{la: la, instances: instances}), nil))
-		case served:
+		} else {
 			keep(res.SidecarEndpoints, plain)
 		}
 	}
 	return res
+}
+
+// startedInstances are the new per-instance hosts' endpoints, by parent
+// host and port.
+func startedInstances(hosts []envoyir.HostEndpoints) map[hostPort][]instanceEndpoints {
+	out := map[hostPort][]instanceEndpoints{}
+	for _, h := range hosts {
+		if index, parent, ok := perInstanceHost(h.Host); ok && len(h.Endpoints) > 0 {
+			key := hostPort{parent, h.Port}
+			out[key] = append(out[key], instanceEndpoints{index: index, la: envoyir.LoadAssignment{Cluster: h.Host, Endpoints: h.Endpoints}})
+		}
+	}
+	return out
+}
+
+// withStarted are a parent cluster's folded instances and the started
+// instances of its host and port that it holds every endpoint of, when no
+// instance already has their index or one of their endpoints.
+func withStarted(folded []instanceEndpoints, parent envoyir.LoadAssignment, started map[hostPort][]instanceEndpoints) []instanceEndpoints {
+	port, _, host, ok := envoyir.ParseClusterName(parent.Cluster)
+	if !ok {
+		return folded
+	}
+	out := folded
+	for _, inst := range started[hostPort{host, port}] {
+		if holdsAll(parent.Endpoints, inst.la.Endpoints) && !slices.ContainsFunc(out, inst.overlaps) {
+			out = append(slices.Clip(out), inst)
+		}
+	}
+	return out
+}
+
+// overlaps reports whether two instances have the same index or share an
+// endpoint (by address and port).
+func (i instanceEndpoints) overlaps(other instanceEndpoints) bool {
+	return i.index == other.index || slices.ContainsFunc(i.la.Endpoints, func(e envoyir.Endpoint) bool {
+		return slices.ContainsFunc(other.la.Endpoints, func(o envoyir.Endpoint) bool { return compareEndpoints(e, o) == 0 })
+	})
 }
 
 func keep(into map[string]*endpointv3.ClusterLoadAssignment, c checked[*endpointv3.ClusterLoadAssignment]) {

@@ -1,6 +1,7 @@
 package xdsresources_test
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,7 +52,7 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 			want, _ := xdsresources.Translate(ir, loadOptions(input))
 			translator.Translate(ir)
 
-			first := translator.ServedEndpoints().LoadAssignments(ir.LoadAssignments)
+			first := translator.ServedEndpoints().LoadAssignments(envoyir.EndpointChanges{LoadAssignments: ir.LoadAssignments})
 
 			context := filepath.Base(input)
 			for class, maps := range map[string][2]map[string]*endpointv3.ClusterLoadAssignment{
@@ -77,7 +78,7 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 		served := translator.ServedEndpoints()
 		translator.Translate(four)
 
-		first := served.LoadAssignments(four.LoadAssignments)
+		first := served.LoadAssignments(envoyir.EndpointChanges{LoadAssignments: four.LoadAssignments})
 		Expect(first.MeshEndpoints).NotTo(HaveKey(backendThree), "3.backend was not served when the snapshot was taken")
 		Expect(first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()).To(HaveLen(4))
 	})
@@ -85,7 +86,7 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 	It("gives nothing for a cluster no class was served", func() {
 		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
 		translator.Translate(loadIR(perInstanceCase))
-		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{{Cluster: "outbound|8080||nowhere.apps.internal", Endpoints: []envoyir.Endpoint{{Address: "10.0.0.1", Port: 8080}}}})
+		first := translator.ServedEndpoints().LoadAssignments(changed(envoyir.LoadAssignment{Cluster: "outbound|8080||nowhere.apps.internal", Endpoints: []envoyir.Endpoint{{Address: "10.0.0.1", Port: 8080}}}))
 		Expect(first.GatewayEndpoints).To(BeEmpty())
 		Expect(first.MeshEndpoints).To(BeEmpty())
 		Expect(first.SidecarEndpoints).To(BeEmpty())
@@ -97,7 +98,7 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
 		translator.Translate(four)
 
-		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{loadAssignmentOf(three, backend)})
+		first := translator.ServedEndpoints().LoadAssignments(changed(loadAssignmentOf(three, backend)))
 		Expect(first.SidecarEndpoints).To(HaveKey(backend))
 		Expect(first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()).To(HaveLen(3))
 
@@ -106,13 +107,13 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 		expectEndpointsOf(first, full, "instance stopped")
 	})
 
-	It("serves a started instance's endpoint at once, and its index label with the full translation that brings its per-instance host", func() {
+	It("serves a started instance's endpoint at once, and its index label with the full translation when its per-instance host is not new", func() {
 		three := loadIR(perInstanceCase)
 		four := withInstance(three, 3, "10.255.1.4")
 		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
 		translator.Translate(three)
 
-		first := translator.ServedEndpoints().LoadAssignments([]envoyir.LoadAssignment{loadAssignmentOf(four, backend)})
+		first := translator.ServedEndpoints().LoadAssignments(changed(loadAssignmentOf(four, backend)))
 		lbs := first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()
 		Expect(lbs).To(HaveLen(4))
 		Expect(lbs[3].GetEndpoint().GetAddress().GetSocketAddress().GetAddress()).To(Equal("10.255.1.4"))
@@ -124,4 +125,55 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 		Expect(instanceIndexOf(full.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()[3])).To(Equal("3"))
 		Expect(proto.Equal(full.MeshEndpoints[backend], first.MeshEndpoints[backend])).To(BeTrue())
 	})
+
+	It("labels a started instance at once when its new per-instance host comes with it, exactly as the full translation then does", func() {
+		three := loadIR(perInstanceCase)
+		four := withInstance(three, 3, "10.255.1.4")
+		translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		translator.Translate(three)
+		changes := changed(loadAssignmentOf(four, backend))
+		changes.NewHosts = []envoyir.HostEndpoints{{Host: "3.backend.apps.internal", Port: 8080, Endpoints: loadAssignmentOf(four, backendThree).Endpoints}}
+
+		first := translator.ServedEndpoints().LoadAssignments(changes)
+		lbs := first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()
+		Expect(lbs).To(HaveLen(4))
+		Expect(instanceIndexOf(lbs[3])).To(Equal("3"))
+
+		full, errs := translator.Translate(four)
+		Expect(errs).To(BeEmpty())
+		expectEndpointsOf(first, full, "instance started")
+	})
+
+	DescribeTable("does not label a started instance that the parent does not hold, or that a folded instance overlaps",
+		func(host string, port uint32, addresses ...string) {
+			three := loadIR(perInstanceCase)
+			four := withInstance(three, 3, "10.255.1.4")
+			translator := xdsresources.NewTranslator(loadOptions(perInstanceCase))
+			translator.Translate(three)
+			changes := changed(loadAssignmentOf(four, backend))
+			var endpoints []envoyir.Endpoint
+			for _, a := range addresses {
+				endpoints = append(endpoints, envoyir.Endpoint{Address: a, Port: 8080})
+			}
+			changes.NewHosts = []envoyir.HostEndpoints{{Host: host, Port: port, Endpoints: endpoints}}
+
+			lbs := translator.ServedEndpoints().LoadAssignments(changes).SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()
+			Expect(lbs).To(HaveLen(4))
+			Expect(instanceIndexOf(lbs[3])).To(BeEmpty())
+			for i, lb := range lbs[:3] {
+				Expect(instanceIndexOf(lb)).To(Equal(fmt.Sprint(i)), "the folded instances keep their labels")
+			}
+		},
+		Entry("an endpoint the parent does not hold", "3.backend.apps.internal", uint32(8080), "10.255.1.4", "10.255.1.99"),
+		Entry("another port", "3.backend.apps.internal", uint32(9090), "10.255.1.4"),
+		Entry("another parent", "3.frontend.apps.internal", uint32(8080), "10.255.1.4"),
+		Entry("not a per-instance host", "three.backend.apps.internal", uint32(8080), "10.255.1.4"),
+		Entry("an index a folded instance has", "0.backend.apps.internal", uint32(8080), "10.255.1.4"),
+		Entry("an endpoint a folded instance has", "5.backend.apps.internal", uint32(8080), "10.255.1.1"),
+	)
 })
+
+// changed is the endpoints-first changes of las alone.
+func changed(las ...envoyir.LoadAssignment) envoyir.EndpointChanges {
+	return envoyir.EndpointChanges{LoadAssignments: las}
+}

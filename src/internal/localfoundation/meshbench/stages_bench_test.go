@@ -93,9 +93,9 @@ func BenchmarkEndpointsFirst(b *testing.B) {
 		lap("endpoints")
 		next, _ := cfg.Updating(x.compiler.HostObjects(hosts, routingtable.BuildHosts(x.desired, endpoints, hosts)))
 		lap("copilot-host-objects")
-		las := index.Changes(next)
+		changes := index.Changes(next)
 		lap("pilot-changes")
-		n, err := x.server.UpdateEndpoints(served.LoadAssignments(las), uint64(i+2))
+		n, err := x.server.UpdateEndpoints(served.LoadAssignments(changes), uint64(i+2))
 		if err != nil {
 			b.Fatal(err)
 		}
