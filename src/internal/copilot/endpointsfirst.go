@@ -10,8 +10,9 @@ import (
 
 // endpointsFirstLead is how long a full build waits after an
 // endpoints-first publish: the pilots and their proxies get the two cores
-// of a small cell to themselves while they take it (ADR 20).
-const endpointsFirstLead = 50 * time.Millisecond
+// of a small cell to themselves while they take it (ADR 20; 500 sidecars
+// take an internal app's change in 100-170 ms).
+const endpointsFirstLead = 150 * time.Millisecond
 
 // endpointsFirstWait bounds how long a full build waits for the
 // endpoints-first goroutine to take the NATS changes notified before it.

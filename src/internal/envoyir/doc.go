@@ -17,7 +17,9 @@
 //
 // EndpointIndex.Changes is the endpoints-first part of a translation (ADR
 // 20): the load assignments a changed ServiceEntry gives the clusters the
-// indexed translation built.
+// indexed translation built, the endpoints of hosts a new ServiceEntry
+// brings, and whether nothing but endpoints changed (then the full
+// translation would change only load assignments and workload identities).
 //
 // Concurrency: Translate holds no state; an IR is immutable once built, and
 // so is an EndpointIndex, which may be read while its Translator

@@ -12,12 +12,12 @@ import (
 
 // EndpointIndex is what the endpoints-first path (ADR 20) needs of one
 // translation: every cluster it built, by host, with the ServiceEntry and
-// DestinationRule its endpoints came from, and that translation's
-// ServiceEntries and DestinationRules. It is immutable, so the pilot reads
-// it on another goroutine while the next translation runs.
+// DestinationRule its endpoints came from, and that translation's config.
+// It is immutable, so the pilot reads it on another goroutine while the
+// next translation runs.
 type EndpointIndex struct {
-	clusters        map[string][]indexedCluster // by host
-	services, rules []mesh.Resource
+	clusters map[string][]indexedCluster // by host
+	config   mesh.Config
 }
 
 type indexedCluster struct {
@@ -29,7 +29,7 @@ type indexedCluster struct {
 // EndpointIndex is the index of the previous Translate (empty before the
 // first).
 func (tr *Translator) EndpointIndex() EndpointIndex {
-	out := EndpointIndex{clusters: make(map[string][]indexedCluster, len(tr.memo.endpoints)), services: tr.services, rules: tr.rules}
+	out := EndpointIndex{clusters: make(map[string][]indexedCluster, len(tr.memo.endpoints)), config: tr.config}
 	for ref, m := range tr.memo.endpoints {
 		out.clusters[ref.host] = append(out.clusters[ref.host], indexedCluster{ref: ref, se: m.se, rule: m.rule})
 	}
@@ -45,6 +45,13 @@ type EndpointChanges struct {
 	// and the indexed translation built no cluster for (an instance's
 	// per-instance host, ADR 19), sorted by host and port.
 	NewHosts []HostEndpoints
+	// EndpointsOnly is true when Translate(cfg) differs from the indexed
+	// translation only in LoadAssignments, every changed one of which is
+	// given, and in the instance identities and container IPs of its
+	// Workloads: only the endpoints of ServiceEntries replaced in place
+	// changed, naming the same apps, labels and ports, and no host is
+	// contested.
+	EndpointsOnly bool
 }
 
 // HostEndpoints are the endpoints a host's ServiceEntry gives on one of its
@@ -82,25 +89,31 @@ func (x EndpointIndex) Changes(cfg mesh.Config) EndpointChanges {
 	if len(x.clusters) == 0 {
 		return EndpointChanges{}
 	}
-	oldServices, newServices := changedObjects(x.services, cfg.Of(mesh.KindServiceEntry))
+	oldServices, newServices := changedObjects(x.config.Of(mesh.KindServiceEntry), cfg.Of(mesh.KindServiceEntry))
 	if len(oldServices)+len(newServices) == 0 {
 		return EndpointChanges{}
 	}
-	oldRules, newRules := changedObjects(x.rules, cfg.Of(mesh.KindDestinationRule))
+	oldRules, newRules := changedObjects(x.config.Of(mesh.KindDestinationRule), cfg.Of(mesh.KindDestinationRule))
 	ruleChanged := map[string]bool{}
 	for _, r := range slices.Concat(oldRules, newRules) {
 		ruleChanged[r.Spec.(*networking.DestinationRule).GetHost()] = true
 	}
 	t := newTranslation(nil, nil)
-	var out EndpointChanges
-	for host, se := range replacedServices(oldServices, newServices) {
+	out := EndpointChanges{EndpointsOnly: len(oldRules)+len(newRules) == 0 && x.endpointsOnly(cfg, oldServices, newServices)}
+	replaced := replacedServices(oldServices, newServices)
+	for host, se := range replaced {
 		switch {
 		case se.old == nil && len(x.clusters[host]) == 0:
 			out.NewHosts = append(out.NewHosts, t.hostEndpoints(host, se.new)...)
+			out.EndpointsOnly = false
 		case ruleChanged[host]:
+			out.EndpointsOnly = false
 		default:
 			out.LoadAssignments = append(out.LoadAssignments, x.replacedLoadAssignments(t, host, se)...)
 		}
+	}
+	if out.EndpointsOnly && !claimsEveryHost(replaced, newServices) {
+		out.EndpointsOnly = false // a contested host is left to the full translation
 	}
 	slices.SortFunc(out.LoadAssignments, func(a, b LoadAssignment) int { return strings.Compare(a.Cluster, b.Cluster) })
 	slices.SortFunc(out.NewHosts, func(a, b HostEndpoints) int {
@@ -111,16 +124,29 @@ func (x EndpointIndex) Changes(cfg mesh.Config) EndpointChanges {
 
 // replacedLoadAssignments are the load assignments of host's indexed
 // clusters that se's new version gives, where the indexed translation
-// took its old version for them.
+// took its old version for them (where it took an unchanged object, they
+// stay as they are).
 func (x EndpointIndex) replacedLoadAssignments(t *translation, host string, se serviceVersions) []LoadAssignment {
 	var out []LoadAssignment
 	for _, c := range x.clusters[host] {
-		if c.se != se.old {
-			continue // the indexed translation chose an unchanged object for host
+		if c.se == se.old {
+			out = append(out, LoadAssignment{Cluster: ClusterName(c.ref.port, c.ref.subset, c.ref.host), Endpoints: t.endpoints(c.ref, se.new, c.rule)})
 		}
-		out = append(out, LoadAssignment{Cluster: ClusterName(c.ref.port, c.ref.subset, c.ref.host), Endpoints: t.endpoints(c.ref, se.new, c.rule)})
 	}
 	return out
+}
+
+// claimsEveryHost reports whether replaced has every host that a changed
+// ServiceEntry claims.
+func claimsEveryHost(replaced map[string]serviceVersions, changed []mesh.Resource) bool {
+	for _, r := range changed {
+		for _, host := range r.Spec.(*networking.ServiceEntry).GetHosts() {
+			if _, ok := replaced[host]; !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hostEndpoints are the endpoints se gives host on each of its ports.

@@ -141,6 +141,10 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 				onlyEndpoints := m.rng.IntN(2) == 0
 				names := map[string]string{} // one ServiceEntry per host and round
 				for range 1 + m.rng.IntN(3) {
+					if onlyEndpoints && m.rng.IntN(2) == 0 {
+						m.moveInstances()
+						continue
+					}
 					if onlyEndpoints {
 						h := fmt.Sprintf("h%d.apps.internal", m.rng.IntN(randomHosts))
 						if _, ok := names[h]; !ok {
@@ -171,6 +175,9 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 						Expect(h.Endpoints).To(Equal(la.Endpoints), context)
 					}
 				}
+				if changes.EndpointsOnly {
+					expectOnlyEndpointsChanged(before, after, first, context)
+				}
 				if onlyEndpoints {
 					gave := byCluster(envoyir.IR{LoadAssignments: first})
 					for name, la := range now {
@@ -185,6 +192,25 @@ var _ = Describe("EndpointIndex.Changes, with objects changing at random", func(
 		}
 	})
 })
+
+// expectOnlyEndpointsChanged expects after to be before but for its load
+// assignments, every changed one of which first gives, and its workloads'
+// instances and container IPs.
+func expectOnlyEndpointsChanged(before, after envoyir.IR, first []envoyir.LoadAssignment, context string) {
+	gave := byCluster(envoyir.IR{LoadAssignments: first})
+	then := byCluster(before)
+	for name, la := range byCluster(after) {
+		if fmt.Sprint(then[name]) != fmt.Sprint(la) {
+			Expect(gave).To(HaveKeyWithValue(name, la), "%s: endpoints only", context)
+		}
+	}
+	Expect(byCluster(before)).To(HaveLen(len(byCluster(after))), "%s: endpoints only", context)
+	blank := func(ir envoyir.IR) string {
+		ir.LoadAssignments, ir.Workloads.ByInstance, ir.Workloads.ByContainerIP = nil, nil, nil
+		return renderIR(ir)
+	}
+	Expect(blank(after)).To(Equal(blank(before)), "%s: endpoints only", context)
+}
 
 // hostsClaimedTwice are the hosts that two ServiceEntries claim in
 // either config.

@@ -29,9 +29,8 @@ import (
 type Translator struct {
 	memo      *memo
 	workloads *workloadIndex
-	// services and rules are the last config's ServiceEntries and
-	// DestinationRules, for its EndpointIndex.
-	services, rules []mesh.Resource
+	// config is the last config translated, for its EndpointIndex.
+	config mesh.Config
 }
 
 // NewTranslator returns a Translator that remembers nothing yet.
@@ -46,7 +45,7 @@ func (tr *Translator) Translate(cfg mesh.Config) (IR, []error) {
 	t := newTranslation(tr.memo, tr.workloads)
 	t.run(cfg)
 	tr.memo.sweep()
-	tr.services, tr.rules = cfg.Of(mesh.KindServiceEntry), cfg.Of(mesh.KindDestinationRule)
+	tr.config = cfg
 	return t.ir, t.errs
 }
 

@@ -3,6 +3,7 @@ package envoyir_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -58,6 +59,34 @@ func (m *randomMesh) change() {
 			break
 		}
 	}
+}
+
+// moveInstances replaces a random ServiceEntry by one whose endpoints are
+// other instances at other addresses of the same apps, with the same
+// labels and ports.
+func (m *randomMesh) moveInstances() {
+	var keys []string
+	for key, r := range m.objects {
+		if r.Kind == mesh.KindServiceEntry {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	slices.Sort(keys)
+	r := m.objects[keys[m.rng.IntN(len(keys))]]
+	se := proto.Clone(r.Spec).(*networking.ServiceEntry)
+	for _, we := range se.GetEndpoints() {
+		we.Address = fmt.Sprintf("10.0.1.%d", m.rng.IntN(6))
+		if we.ServiceAccount != "" {
+			we.ServiceAccount = fmt.Sprintf("instance-moved-%d", m.rng.IntN(6))
+		}
+	}
+	if n := len(se.Endpoints); n > 1 && m.rng.IntN(2) == 0 {
+		se.Endpoints = se.Endpoints[:n-1] // one instance fewer
+	}
+	m.put(mesh.KindServiceEntry, r.Name, se)
 }
 
 func (m *randomMesh) put(kind mesh.Kind, name string, spec proto.Message) {

@@ -17,6 +17,10 @@
 // clusters whose ServiceEntry changed, computed from the immutable index
 // the last full translation published; it never waits for a translation in
 // progress, and the xDS server keeps the newest config's load assignments.
+// While every config since the last full translation changed only which
+// instances of known apps serve their hosts, all of them sent early, the
+// full translation waits, up to 2 s: instance churn costs one full
+// translation per 2 s, not one per instance (ADR 20, second amendment).
 //
 // The pilot serves nothing until the MCP client has received every
 // collection once, and keeps serving its last configuration while the
@@ -28,5 +32,7 @@
 // goroutine, in that order), so one translation runs at a time and always
 // on the newest config. The endpoints-first loop is woken per config and
 // reads only that latest value and the translator's published index; a
-// full translation waits up to 100 ms for it to handle its config.
+// full translation waits up to 200 ms for it to handle its config, and for
+// a config it found endpoints-only, on a condition variable that each
+// judged config, a timer and the context's end wake.
 package pilot

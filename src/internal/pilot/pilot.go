@@ -44,8 +44,11 @@ type Pilot struct {
 	endpointsDue  chan struct{}
 	endpointsSent uint64
 	endpointsDone *sync.Cond
-	// endpointsPushed is when the loop last sent load assignments.
+	// endpointsPushed is when the loop last sent load assignments, and
+	// endpointsOnly whether generation endpointsSent changed only
+	// endpoints since the last full translation, all of them sent.
 	endpointsPushed time.Time
+	endpointsOnly   bool
 }
 
 // New builds a pilot from a validated configuration.
@@ -161,70 +164,6 @@ func (p *Pilot) latestConfig() (*mesh.Config, uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.latest, p.generation
-}
-
-// runEndpointsFirst sends the changed endpoints of every config the
-// copilot delivers as it arrives, beside the debounced full translation
-// (ADR 20).
-func (p *Pilot) runEndpointsFirst(ctx context.Context) error {
-	var done uint64
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-p.endpointsDue:
-		}
-		if cfg, generation := p.latestConfig(); cfg != nil && generation != done {
-			sent := p.translator.sendEndpointsFirst(*cfg, generation)
-			done = generation
-			p.mu.Lock()
-			p.endpointsSent = generation
-			if sent > 0 {
-				p.endpointsPushed = time.Now()
-			}
-			p.endpointsDone.Broadcast()
-			p.mu.Unlock()
-		}
-	}
-}
-
-// endpointsFirstLead is how long after the endpoints-first loop sent load
-// assignments a full translation starts: the proxies take them with the
-// two cores of a small cell to themselves (ADR 20).
-const endpointsFirstLead = 50 * time.Millisecond
-
-// awaitEndpointsFirst waits until the endpoints-first loop has handled
-// generation and what it sent has had endpointsFirstLead, so that its few
-// load assignments do not compete for the CPU with the full translation of
-// the same config (ADR 20). It gives up after a tenth of a second: the
-// full translation is never held longer.
-func (p *Pilot) awaitEndpointsFirst(generation uint64) {
-	timer := time.AfterFunc(100*time.Millisecond, func() {
-		p.mu.Lock()
-		p.endpointsDone.Broadcast()
-		p.mu.Unlock()
-	})
-	defer timer.Stop()
-	deadline := time.Now().Add(100 * time.Millisecond)
-	p.mu.Lock()
-	for p.endpointsSent < generation && time.Now().Before(deadline) {
-		p.endpointsDone.Wait()
-	}
-	lead := min(endpointsFirstLead-time.Since(p.endpointsPushed), time.Until(deadline))
-	p.mu.Unlock()
-	if lead > 0 {
-		time.Sleep(lead)
-	}
-}
-
-func (p *Pilot) runTranslator(ctx context.Context) error {
-	p.debouncer.Run(ctx, func() {
-		if cfg, generation := p.latestConfig(); cfg != nil {
-			p.awaitEndpointsFirst(generation)
-			p.translator.translate(*cfg, generation)
-		}
-	})
-	return nil
 }
 
 func copilotCredentials(files tlsconfig.Files) (grpc.DialOption, error) {

@@ -124,7 +124,35 @@ var _ = Describe("Pilot", func() {
 		Expect(counterValue(f.metrics, "cfmesh_pilot_endpoints_first_total")).To(BeNumerically(">=", 1),
 			"the shop's load assignment went out ahead of the full translation (ADR 20)")
 	})
+
+	It("holds the full translation for another instance of a known app back, having served it first, and runs it within two seconds", func() {
+		f := startFoundation(0)
+		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
+		conn := f.dial("client")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+		before := translations(f.metrics)
+
+		f.addInstance("shop-1")
+		Eventually(func() (string, error) { return backend.Call(ctx, conn) }, 10*time.Second, 50*time.Millisecond).Should(Equal("shop-1"))
+		Consistently(func() uint64 { return translations(f.metrics) }, 500*time.Millisecond).Should(Equal(before),
+			"the instance's endpoint was sent ahead; its full translation waits")
+		Eventually(func() uint64 { return translations(f.metrics) }, 10*time.Second).Should(BeNumerically(">", before))
+		Expect(counterValue(f.metrics, "cfmesh_pilot_translations_deferred_total")).To(BeNumerically(">=", 1))
+	})
 })
+
+func translations(reg *prometheus.Registry) uint64 {
+	families, err := reg.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() == "cfmesh_pilot_translation_duration_seconds" {
+			return f.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}
 
 func counterValue(reg *prometheus.Registry, name string) float64 {
 	families, err := reg.Gather()

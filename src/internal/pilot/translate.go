@@ -35,6 +35,9 @@ type translator struct {
 	// load assignments that path sent.
 	index          atomic.Pointer[endpointsIndex]
 	endpointsFirst prometheus.Counter
+	// deferred counts full translations held back for configs that
+	// changed only endpoints the endpoints-first path sent.
+	deferred prometheus.Counter
 }
 
 // endpointsIndex is one translation's part of the endpoints-first path.
@@ -63,6 +66,9 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 		}),
 		endpointsFirst: f.NewCounter(prometheus.CounterOpts{
 			Name: "cfmesh_pilot_endpoints_first_total", Help: "Load assignments sent ahead of the full translation because their ServiceEntry changed (ADR 20).",
+		}),
+		deferred: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_translations_deferred_total", Help: "Full translations held back (at most 2s) because every change since the last one was endpoints that were sent ahead of it (ADR 20).",
 		}),
 	}
 }
@@ -94,20 +100,25 @@ const maxEndpointsFirst = 512
 // ServiceEntry changed in the config of generation, without waiting for
 // its full translation, or for the one running: an instance that started
 // or stopped is reached, or no longer, in the time it takes to build a few
-// load assignments (ADR 20).
-func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) int {
+// load assignments (ADR 20). It returns how many it sent, and whether the
+// config changed nothing but endpoints since the last full translation
+// and every changed load assignment went to the xDS server.
+func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) (sent int, endpointsOnly bool) {
 	index := t.index.Load()
 	if index == nil {
-		return 0
+		return 0, false
 	}
 	changes := index.clusters.Changes(cfg)
-	if n := len(changes.LoadAssignments); n == 0 || n+len(changes.NewHosts) > maxEndpointsFirst {
-		return 0
+	switch n := len(changes.LoadAssignments); {
+	case n+len(changes.NewHosts) > maxEndpointsFirst:
+		return 0, false
+	case n == 0:
+		return 0, changes.EndpointsOnly
 	}
 	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(changes), generation)
 	if err != nil {
-		return 0 // logged by the server; the full translation follows
+		return 0, false // logged by the server; the full translation follows
 	}
 	t.endpointsFirst.Add(float64(sent))
-	return sent
+	return sent, changes.EndpointsOnly
 }

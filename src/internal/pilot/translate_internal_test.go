@@ -53,8 +53,7 @@ var _ = Describe("translator", func() {
 	var t *translator
 
 	BeforeEach(func() {
-		xds := xdsserver.New(lagertest.NewTestLogger("xds"), prometheus.NewRegistry(), "boot")
-		t = newTranslator(xdsresources.Options{}.WithDefaults(), xds, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
+		t = newTestTranslator()
 	})
 
 	It("sends nothing endpoints-first before a full translation has published its index", func() {
@@ -87,6 +86,11 @@ var _ = Describe("translator", func() {
 		Expect(counterOf(t.endpointsFirst)).To(BeNumerically(">=", maxEndpointsFirst-1), "at the bound they go first")
 	})
 })
+
+func newTestTranslator() *translator {
+	xds := xdsserver.New(lagertest.NewTestLogger("xds"), prometheus.NewRegistry(), "boot")
+	return newTranslator(xdsresources.Options{}.WithDefaults(), xds, lagertest.NewTestLogger("pilot"), prometheus.NewRegistry())
+}
 
 func histogramCount(h prometheus.Histogram) uint64 {
 	m := &dto.Metric{}

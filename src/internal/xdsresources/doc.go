@@ -42,5 +42,6 @@
 // its previous call (an unchanged resource is the same message again) and is
 // not safe for concurrent use; the pilot's translation loop owns one. The
 // ServedEndpoints it hands out is immutable: the pilot's endpoints-first
-// loop builds load assignments from it while the next Translate runs.
+// loop builds load assignments from it (a started instance's index label
+// with them) while the next Translate runs.
 package xdsresources
