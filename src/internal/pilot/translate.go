@@ -101,8 +101,10 @@ const maxEndpointsFirst = 512
 // its full translation, or for the one running: an instance that started
 // or stopped is reached, or no longer, in the time it takes to build a few
 // load assignments (ADR 20). It returns how many it sent, and whether the
-// config changed nothing but endpoints since the last full translation
-// and every changed load assignment went to the xDS server.
+// config changed nothing but endpoints since the last full translation,
+// every changed load assignment went to the xDS server and the sidecars'
+// per-instance folds hold (then the full translation would send the
+// connected proxies nothing more).
 func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) (sent int, endpointsOnly bool) {
 	index := t.index.Load()
 	if index == nil {
@@ -120,5 +122,5 @@ func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) (sen
 		return 0, false // logged by the server; the full translation follows
 	}
 	t.endpointsFirst.Add(float64(sent))
-	return sent, changes.EndpointsOnly
+	return sent, changes.EndpointsOnly && index.served.FoldsHold(changes)
 }

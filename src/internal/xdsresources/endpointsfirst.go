@@ -16,6 +16,18 @@ import (
 type ServedEndpoints struct {
 	gateway, mesh, sidecar map[string]*endpointv3.ClusterLoadAssignment
 	parents                map[string][]instanceEndpoints
+	// folded is the parent of each folded per-instance cluster.
+	folded map[string]string
+}
+
+func newServedEndpoints(res Resources, parents map[string][]instanceEndpoints) ServedEndpoints {
+	folded := map[string]string{}
+	for parent, instances := range parents {
+		for _, inst := range instances {
+			folded[inst.la.Cluster] = parent
+		}
+	}
+	return ServedEndpoints{gateway: res.GatewayEndpoints, mesh: res.MeshEndpoints, sidecar: res.SidecarEndpoints, parents: parents, folded: folded}
 }
 
 // ServedEndpoints is what the previous Translate served (nothing before
@@ -29,21 +41,22 @@ func (t *Translator) ServedEndpoints() ServedEndpoints {
 // maps of the result (the other maps stay nil). A load assignment that
 // fails validation is left out; Translate reports it.
 //
-// A sidecar parent cluster keeps the per-instance hosts it folded, and
-// labels a started instance at once: a new host `<index>.<parent>` on the
-// cluster's port whose endpoints the cluster holds, and no folded
-// instance holds or indexes alike. Translate folds it by the same rules
-// (planInstances), and it alone decides the rare case it does not (the
-// new host out of the sidecars' scope, or a parent with several clusters
-// on the port): its update then corrects the label, which no route of the
-// parent selects meanwhile.
+// A sidecar parent cluster keeps the per-instance hosts it folded, with
+// their changed endpoints (an instance that moved), and labels a started
+// instance at once: a new host `<index>.<parent>` on the cluster's port
+// whose endpoints the cluster holds, and no folded instance holds or
+// indexes alike. Translate folds it by the same rules (planInstances), and
+// it alone decides the rare case it does not (the new host out of the
+// sidecars' scope, or a parent with several clusters on the port): its
+// update then corrects the label, which no route of the parent selects
+// meanwhile. FoldsHold tells whether it would fold otherwise.
 func (s ServedEndpoints) LoadAssignments(changes envoyir.EndpointChanges) Resources {
 	res := Resources{
 		GatewayEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 		MeshEndpoints:    map[string]*endpointv3.ClusterLoadAssignment{},
 		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 	}
-	started := startedInstances(changes.NewHosts)
+	started, changed := startedInstances(changes.NewHosts), byCluster(changes.LoadAssignments)
 	for _, la := range changes.LoadAssignments {
 		if _, ok := s.gateway[la.Cluster]; ok {
 			keep(res.GatewayEndpoints, check(gatewayLoadAssignment(la), nil))
@@ -55,13 +68,81 @@ func (s ServedEndpoints) LoadAssignments(changes envoyir.EndpointChanges) Resour
 		if _, ok := s.sidecar[la.Cluster]; !ok {
 			continue
 		}
-		if instances := withStarted(s.parents[la.Cluster], la, started); len(instances) > 0 {
+		if instances := s.instancesOf(la, changed, started); len(instances) > 0 {
 			keep(res.SidecarEndpoints, check(sidecarParentLoadAssignment(parentEndpoints{la: la, instances: instances}), nil))
 		} else {
 			keep(res.SidecarEndpoints, plain)
 		}
 	}
 	return res
+}
+
+// FoldsHold reports whether Translate would fold the per-instance hosts
+// the served sidecar parent clusters folded as before, given changes whose
+// IR differs from the served one only in load assignments: the parent of
+// every changed folded cluster changes too, and every changed parent
+// still holds each of its instances' endpoints, no endpoint with two
+// indexes. Otherwise Translate changes the sidecars' clusters and routes
+// as well (planInstances).
+func (s ServedEndpoints) FoldsHold(changes envoyir.EndpointChanges) bool {
+	changed := byCluster(changes.LoadAssignments)
+	for cluster := range changed {
+		if parent, ok := s.folded[cluster]; ok {
+			if _, also := changed[parent]; !also {
+				return false
+			}
+		}
+	}
+	started := startedInstances(changes.NewHosts)
+	for _, la := range changes.LoadAssignments {
+		if _, ok := s.parents[la.Cluster]; ok && !foldable(la, s.instancesOf(la, changed, started)) {
+			return false
+		}
+	}
+	return true
+}
+
+// instancesOf are a served parent cluster's folded instances, with the
+// load assignments changed gives them, and the started instances it
+// labels.
+func (s ServedEndpoints) instancesOf(parent envoyir.LoadAssignment, changed map[string]envoyir.LoadAssignment, started map[hostPort][]instanceEndpoints) []instanceEndpoints {
+	instances, cloned := s.parents[parent.Cluster], false
+	for i, inst := range instances {
+		if la, ok := changed[inst.la.Cluster]; ok {
+			if !cloned {
+				instances, cloned = slices.Clone(instances), true // the served ones stay as they are
+			}
+			instances[i].la = la
+		}
+	}
+	return withStarted(instances, parent, started)
+}
+
+// foldable reports whether parent holds every endpoint of instances and
+// no endpoint has two indexes.
+func foldable(parent envoyir.LoadAssignment, instances []instanceEndpoints) bool {
+	indexes := map[envoyir.Endpoint]string{}
+	for _, inst := range instances {
+		if !holdsAll(parent.Endpoints, inst.la.Endpoints) {
+			return false
+		}
+		for _, e := range inst.la.Endpoints {
+			key := envoyir.Endpoint{Address: e.Address, Port: e.Port}
+			if index, seen := indexes[key]; seen && index != inst.index {
+				return false
+			}
+			indexes[key] = inst.index
+		}
+	}
+	return true
+}
+
+func byCluster(las []envoyir.LoadAssignment) map[string]envoyir.LoadAssignment {
+	out := make(map[string]envoyir.LoadAssignment, len(las))
+	for _, la := range las {
+		out[la.Cluster] = la
+	}
+	return out
 }
 
 // startedInstances are the new per-instance hosts' endpoints, by parent

@@ -173,6 +173,85 @@ var _ = Describe("ServedEndpoints.LoadAssignments (endpoints first, ADR 20)", fu
 	)
 })
 
+var _ = Describe("ServedEndpoints, an instance that moved (ADR 20)", func() {
+	backendTwo := envoyir.ClusterName(8080, "app-backend-web", "2.backend.apps.internal")
+	var (
+		three      envoyir.IR
+		translator *xdsresources.Translator
+	)
+	BeforeEach(func() {
+		three = loadIR(perInstanceCase)
+		translator = xdsresources.NewTranslator(loadOptions(perInstanceCase))
+		_, errs := translator.Translate(three)
+		Expect(errs).To(BeEmpty())
+	})
+
+	It("labels its new address at once, exactly as the full translation then does, whose folds hold", func() {
+		moved := movedInstance(three, backendTwo, "10.255.1.9")
+		changes := changed(loadAssignmentOf(moved, backend), loadAssignmentOf(moved, backendTwo))
+
+		first := translator.ServedEndpoints().LoadAssignments(changes)
+		Expect(translator.ServedEndpoints().FoldsHold(changes)).To(BeTrue())
+		lbs := first.SidecarEndpoints[backend].GetEndpoints()[0].GetLbEndpoints()
+		Expect(lbs).To(HaveLen(3))
+		Expect(lbs[2].GetEndpoint().GetAddress().GetSocketAddress().GetAddress()).To(Equal("10.255.1.9"))
+		Expect(instanceIndexOf(lbs[2])).To(Equal("2"))
+
+		full, errs := translator.Translate(moved)
+		Expect(errs).To(BeEmpty())
+		expectEndpointsOf(first, full, "instance moved")
+		Expect(full.SidecarClusters).NotTo(HaveKey(backendTwo), "still folded")
+	})
+
+	DescribeTable("does not hold when the full translation would fold otherwise",
+		func(changes func(moved envoyir.IR) envoyir.EndpointChanges) {
+			moved := movedInstance(three, backendTwo, "10.255.1.9")
+			Expect(translator.ServedEndpoints().FoldsHold(changes(moved))).To(BeFalse())
+		},
+		Entry("an instance's own host moved, its parent's not (yet)", func(moved envoyir.IR) envoyir.EndpointChanges {
+			return changed(loadAssignmentOf(moved, backendTwo))
+		}),
+		Entry("the parent lost an instance whose own host stays", func(moved envoyir.IR) envoyir.EndpointChanges {
+			return changed(loadAssignmentOf(moved, backend))
+		}),
+	)
+
+	It("is right that the parent losing an instance whose own host stays unfolds it", func() {
+		moved := movedInstance(three, backendTwo, "10.255.1.9")
+		parentOnly := three
+		parentOnly.LoadAssignments = slices.Clone(three.LoadAssignments)
+		for i, la := range parentOnly.LoadAssignments {
+			if la.Cluster == backend {
+				parentOnly.LoadAssignments[i] = loadAssignmentOf(moved, backend)
+			}
+		}
+		full, errs := translator.Translate(parentOnly)
+		Expect(errs).To(BeEmpty())
+		Expect(full.SidecarClusters).To(HaveKey(backendTwo))
+	})
+})
+
+// movedInstance is ir after the instance whose own cluster is own moved to
+// address (restarted in another container): route-emitter registered the
+// new address under backend.apps.internal and the instance's own host, and
+// unregistered the old one.
+func movedInstance(ir envoyir.IR, own, address string) envoyir.IR {
+	old := loadAssignmentOf(ir, own).Endpoints
+	Expect(old).To(HaveLen(1))
+	next := envoyir.Endpoint{Address: address, Port: old[0].Port}
+	ir.LoadAssignments = slices.Clone(ir.LoadAssignments)
+	for i, la := range ir.LoadAssignments {
+		switch la.Cluster {
+		case own:
+			ir.LoadAssignments[i].Endpoints = []envoyir.Endpoint{next}
+		case backend:
+			endpoints := slices.DeleteFunc(slices.Clone(la.Endpoints), func(e envoyir.Endpoint) bool { return e == old[0] })
+			ir.LoadAssignments[i].Endpoints = append(endpoints, next)
+		}
+	}
+	return ir
+}
+
 // changed is the endpoints-first changes of las alone.
 func changed(las ...envoyir.LoadAssignment) envoyir.EndpointChanges {
 	return envoyir.EndpointChanges{LoadAssignments: las}

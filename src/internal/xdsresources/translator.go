@@ -158,7 +158,7 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 	errs = append(errs, t.addMesh(&res, ir, sidecarClusters)...)
 	errs = append(errs, t.addSidecars(&res, ir, sidecarScope, sidecarClusters)...)
 	t.endRound()
-	t.served = ServedEndpoints{gateway: res.GatewayEndpoints, mesh: res.MeshEndpoints, sidecar: res.SidecarEndpoints, parents: t.parents}
+	t.served = newServedEndpoints(res, t.parents)
 	t.sizes = resourceSizes{len(res.GatewayListeners), len(res.MeshListeners), len(res.Routes), len(res.GatewayClusters),
 		len(res.SidecarClusters), len(res.GatewayEndpoints), len(res.SidecarEndpoints)}
 	return res, errs
