@@ -43,16 +43,8 @@ var _ = Describe("EndpointIndex.Changes, endpoints only (ADR 20)", func() {
 		first := proto.Clone(serviceEntryOf(cfg, host)).(*networking.ServiceEntry)
 		contested := config(append(all(cfg), resource(mesh.KindServiceEntry, "a-first-"+host, first))...)
 		translator.Translate(contested)
-		var out []mesh.Resource
-		for _, r := range all(contested) {
-			if se, ok := r.Spec.(*networking.ServiceEntry); ok && se.GetHosts()[0] == host {
-				next := proto.Clone(se).(*networking.ServiceEntry)
-				next.Endpoints = append(next.Endpoints, another)
-				r = resource(mesh.KindServiceEntry, r.Name, next)
-			}
-			out = append(out, r)
-		}
-		Expect(translator.EndpointIndex().Changes(config(out...)).EndpointsOnly).To(BeFalse())
+		Expect(translator.EndpointIndex().Changes(withEndpoint(contested, host, another)).EndpointsOnly).To(BeFalse(),
+			"withEndpoint changes both ServiceEntries of the host")
 	})
 
 	DescribeTable("is false when more than instances changed",

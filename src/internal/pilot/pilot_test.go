@@ -90,14 +90,22 @@ func (f *foundation) dial(workload string) *grpc.ClientConn {
 	return conn
 }
 
+// startServing starts a foundation (startFoundation) and a proxyless
+// client that has reached the shop's first instance through its pilot;
+// the context bounds the spec's calls.
+func startServing(pilotDebounce time.Duration) (*foundation, *grpc.ClientConn, context.Context) {
+	f := startFoundation(pilotDebounce)
+	Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
+	conn := f.dial("client")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	DeferCleanup(cancel)
+	Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+	return f, conn, ctx
+}
+
 var _ = Describe("Pilot", func() {
 	It("keeps serving its last configuration while the copilot is away", func() {
-		f := startFoundation(0)
-		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
-		conn := f.dial("client")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+		f, conn, ctx := startServing(0)
 
 		By("stopping the copilot")
 		f.stopCopilot()
@@ -109,12 +117,7 @@ var _ = Describe("Pilot", func() {
 
 	It("translates a build as soon as the copilot's build marker says it has arrived, not after the debounce", func() {
 		const debounce = 10 * time.Second
-		f := startFoundation(debounce)
-		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
-		conn := f.dial("client")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+		f, conn, ctx := startServing(debounce)
 
 		By("starting a second instance: a ServiceEntry change the pilot would otherwise hold for 10 s")
 		started := time.Now()
@@ -126,12 +129,7 @@ var _ = Describe("Pilot", func() {
 	})
 
 	It("holds the full translation for another instance of a known app back, having served it first, and runs it within two seconds", func() {
-		f := startFoundation(0)
-		Eventually(f.pilot.Ready(), 30*time.Second).Should(BeClosed())
-		conn := f.dial("client")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		Expect(backend.Call(ctx, conn)).To(Equal("shop-0"))
+		f, conn, ctx := startServing(0)
 		before := translations(f.metrics)
 
 		f.addInstance("shop-1")
