@@ -31,6 +31,12 @@ type Translator struct {
 	workloads *workloadIndex
 	// config is the last config translated, for its EndpointIndex.
 	config mesh.Config
+	// Checkpoint, when set, is called between the units of a Translate
+	// (a virtual host, a cluster's endpoints, a step): a runner may block
+	// in it to give the CPU to more urgent work (ADR 20, third
+	// amendment). It must not call the Translator; it cannot change the
+	// result.
+	Checkpoint func()
 }
 
 // NewTranslator returns a Translator that remembers nothing yet.
@@ -43,6 +49,7 @@ func NewTranslator() *Translator {
 func (tr *Translator) Translate(cfg mesh.Config) (IR, []error) {
 	tr.memo.generation++
 	t := newTranslation(tr.memo, tr.workloads)
+	t.checkpoint = tr.Checkpoint
 	t.run(cfg)
 	tr.memo.sweep()
 	tr.config = cfg
@@ -77,6 +84,7 @@ type endpointsMemo struct {
 
 // clusterEndpoints is endpoints, remembered.
 func (t *translation) clusterEndpoints(ref clusterRef, se *networking.ServiceEntry, rule *networking.DestinationRule) []Endpoint {
+	t.yield()
 	if t.memo == nil {
 		return t.endpoints(ref, se, rule)
 	}
@@ -111,6 +119,7 @@ type vhostMemo struct {
 
 // memoVirtualHost is virtualHost for one host of vs, remembered.
 func (t *translation) memoVirtualHost(r mesh.Resource, vs *networking.VirtualService, host string) (VirtualHost, bool) {
+	t.yield()
 	if t.memo == nil {
 		return t.virtualHost(r, host, vs.GetHttp())
 	}

@@ -38,6 +38,15 @@ type translation struct {
 	// recording collects what a memoized virtual host reads and names
 	// while it is built (nil otherwise).
 	recording *vhostMemo
+	// checkpoint is the Translator's Checkpoint (nil: none).
+	checkpoint func()
+}
+
+// yield calls the checkpoint, if any.
+func (t *translation) yield() {
+	if t.checkpoint != nil {
+		t.checkpoint()
+	}
 }
 
 // Translate builds the IR from a mesh configuration. It returns every
@@ -69,9 +78,12 @@ func (t *translation) run(cfg mesh.Config) {
 		t.addVirtualService(vs)
 	}
 	t.buildClusters()
+	t.yield()
 	t.collectListeners()
 	t.scopeSidecars(cfg.Of(mesh.KindSidecar))
+	t.yield()
 	t.indexWorkloads(cfg.Of(mesh.KindServiceEntry))
+	t.yield()
 	t.collectInbound(t.authorizations(cfg.Of(mesh.KindAuthorizationPolicy)))
 }
 

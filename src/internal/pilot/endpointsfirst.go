@@ -17,27 +17,18 @@ func (p *Pilot) runEndpointsFirst(ctx context.Context) error {
 		case <-p.endpointsDue:
 		}
 		if cfg, generation := p.latestConfig(); cfg != nil && generation != done {
-			sent, endpointsOnly := p.translator.sendEndpointsFirst(*cfg, generation)
+			_, endpointsOnly := p.translator.sendEndpointsFirst(*cfg, generation)
 			done = generation
 			p.mu.Lock()
 			p.endpointsSent, p.endpointsOnly = generation, endpointsOnly
-			if sent > 0 {
-				p.endpointsPushed = time.Now()
-			}
 			p.endpointsDone.Broadcast()
 			p.mu.Unlock()
 		}
 	}
 }
 
-// endpointsFirstLead is how long after the endpoints-first loop sent load
-// assignments a full translation starts: the proxies take them with the
-// two cores of a small cell to themselves (ADR 20). 500 sidecars take one
-// in 100-170 ms at 100,000 endpoints.
-const endpointsFirstLead = 150 * time.Millisecond
-
 // endpointsFirstWait bounds how long a full translation waits for the
-// endpoints-first loop and the lead.
+// endpoints-first loop to handle its config.
 const endpointsFirstWait = 200 * time.Millisecond
 
 // endpointsOnlyDeferral is how long a full translation waits at most
@@ -46,21 +37,17 @@ const endpointsFirstWait = 200 * time.Millisecond
 const endpointsOnlyDeferral = 2 * time.Second
 
 // awaitEndpointsFirst waits until the endpoints-first loop has handled
-// generation and what it sent has had endpointsFirstLead, so that its few
-// load assignments do not compete for the CPU with the full translation of
-// the same config (ADR 20). It gives up after endpointsFirstWait.
+// generation, so that the full translation of the same config, which
+// gives way to what the loop sent (giveWay), does not run before it (ADR
+// 20). It gives up after endpointsFirstWait.
 func (p *Pilot) awaitEndpointsFirst(generation uint64) {
 	timer := time.AfterFunc(endpointsFirstWait, p.wakeTranslator)
 	defer timer.Stop()
 	deadline := time.Now().Add(endpointsFirstWait)
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	for p.endpointsSent < generation && time.Now().Before(deadline) {
 		p.endpointsDone.Wait()
-	}
-	lead := min(endpointsFirstLead-time.Since(p.endpointsPushed), time.Until(deadline))
-	p.mu.Unlock()
-	if lead > 0 {
-		time.Sleep(lead)
 	}
 }
 

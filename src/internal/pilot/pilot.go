@@ -44,11 +44,9 @@ type Pilot struct {
 	endpointsDue  chan struct{}
 	endpointsSent uint64
 	endpointsDone *sync.Cond
-	// endpointsPushed is when the loop last sent load assignments, and
-	// endpointsOnly whether generation endpointsSent changed only
+	// endpointsOnly is whether generation endpointsSent changed only
 	// endpoints since the last full translation, all of them sent.
-	endpointsPushed time.Time
-	endpointsOnly   bool
+	endpointsOnly bool
 }
 
 // New builds a pilot from a validated configuration.

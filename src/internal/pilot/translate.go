@@ -38,6 +38,11 @@ type translator struct {
 	// deferred counts full translations held back for configs that
 	// changed only endpoints the endpoints-first path sent.
 	deferred prometheus.Counter
+	// giveWay is the translation's checkpoint: it waits while the
+	// proxies have not answered an endpoints-first update; gaveWay counts
+	// the time.
+	giveWay *giveWay
+	gaveWay prometheus.Counter
 }
 
 // endpointsIndex is one translation's part of the endpoints-first path.
@@ -49,13 +54,14 @@ type endpointsIndex struct {
 func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger lager.Logger, reg prometheus.Registerer) *translator {
 	f := promauto.With(reg)
 	logger = logger.Session("translator")
-	return &translator{
+	t := &translator{
 		xds:       xds,
 		ir:        envoyir.NewTranslator(),
 		resources: xdsresources.NewTranslator(options),
+		giveWay:   newGiveWay(xds.UnansweredEndpointsFirst),
 		logger:    logger,
 		duration: f.NewHistogram(prometheus.HistogramOpts{
-			Name: "cfmesh_pilot_translation_duration_seconds", Help: "Time to translate mesh config into xDS resources and update the caches.",
+			Name: "cfmesh_pilot_translation_duration_seconds", Help: "Time to translate mesh config into xDS resources and update the caches, without the waits for endpoints-first updates (cfmesh_pilot_translation_gave_way_seconds_total).",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
 		}),
 		problems: lifecycle.NewProblemLog(logger, "config-problem", f.NewGauge(prometheus.GaugeOpts{
@@ -70,7 +76,12 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 		deferred: f.NewCounter(prometheus.CounterOpts{
 			Name: "cfmesh_pilot_translations_deferred_total", Help: "Full translations held back (at most 2s) because every change since the last one was endpoints that were sent ahead of it (ADR 20).",
 		}),
+		gaveWay: f.NewCounter(prometheus.CounterOpts{
+			Name: "cfmesh_pilot_translation_gave_way_seconds_total", Help: "Time full translations waited for proxies to answer endpoints-first updates sent while they ran (at most 0.6s each, ADR 20).",
+		}),
 	}
+	t.ir.Checkpoint, t.resources.Checkpoint = t.giveWay.checkpoint, t.giveWay.checkpoint
+	return t
 }
 
 // translate turns the mesh config of generation into served resources
@@ -79,16 +90,19 @@ func newTranslator(options xdsresources.Options, xds *xdsserver.Server, logger l
 // the previous resources served.
 func (t *translator) translate(cfg mesh.Config, generation uint64) {
 	start := time.Now()
+	t.giveWay.begin()
+	defer func() { t.gaveWay.Add(t.giveWay.waited.Seconds()) }()
 	ir, irErrs := t.ir.Translate(cfg)
 	res, resErrs := t.resources.Translate(ir)
 	t.problems.Report(append(irErrs, resErrs...))
 	t.invalid.Set(float64(len(resErrs)))
+	t.giveWay.checkpoint()
 	if err := t.xds.UpdateGeneration(res, generation); err != nil {
 		return
 	}
 	t.index.Store(&endpointsIndex{clusters: t.ir.EndpointIndex(), served: t.resources.ServedEndpoints()})
-	t.duration.Observe(time.Since(start).Seconds())
-	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.GatewayClusters), "took": time.Since(start).String()})
+	t.duration.Observe((time.Since(start) - t.giveWay.waited).Seconds())
+	t.logger.Debug("translated", lager.Data{"objects": cfg.Len(), "clusters": len(res.GatewayClusters), "took": time.Since(start).String(), "gave-way": t.giveWay.waited.String()})
 }
 
 // maxEndpointsFirst bounds the load assignments one config sends ahead of

@@ -20,6 +20,8 @@ type memo[In, Out any] struct {
 	equal   func(a, b In) bool
 	round   uint64
 	entries map[string]*memoEntry[In, Out]
+	// yield is called before each get (the Translator's checkpoint).
+	yield func()
 }
 
 type memoEntry[In, Out any] struct {
@@ -29,12 +31,15 @@ type memoEntry[In, Out any] struct {
 }
 
 func newMemo[In, Out any](equal func(a, b In) bool) *memo[In, Out] {
-	return &memo[In, Out]{equal: equal, entries: map[string]*memoEntry[In, Out]{}}
+	return &memo[In, Out]{equal: equal, entries: map[string]*memoEntry[In, Out]{}, yield: func() {}}
 }
+
+func (m *memo[In, Out]) yieldTo(checkpoint func()) { m.yield = checkpoint }
 
 // get returns what key became from an equal input in this round or the one
 // before, and builds it from in otherwise.
 func (m *memo[In, Out]) get(key string, in In, build func(In) Out) Out {
+	m.yield()
 	e := m.entries[key]
 	if e != nil && m.equal(e.in, in) {
 		// Keep this round's input, not the older equal one, so nothing

@@ -47,6 +47,11 @@ type Translator struct {
 	// sizes are the previous result's map sizes, to size the next one's
 	// up front (growing them was a tenth of a round at 10k hosts).
 	sizes resourceSizes
+	// Checkpoint, when set, is called between the units of a Translate
+	// (a resource looked up or built): a runner may block in it to give
+	// the CPU to more urgent work (ADR 20, third amendment). It must not
+	// call the Translator; it cannot change the result.
+	Checkpoint func()
 }
 
 type resourceSizes struct {
@@ -101,7 +106,7 @@ type meshClusterInput struct {
 // NewTranslator returns a Translator with nothing remembered.
 func NewTranslator(opts Options) *Translator {
 	deep := func(a, b envoyir.VirtualHost) bool { return reflect.DeepEqual(a, b) }
-	return &Translator{
+	t := &Translator{
 		opts:             opts.WithDefaults(),
 		gatewayListeners: newMemo[envoyir.GatewayListener, checked[*listenerv3.Listener]](func(a, b envoyir.GatewayListener) bool { return reflect.DeepEqual(a, b) }),
 		gatewayOverrides: newMemo[*envoyir.Authorization, *gatewayOverride](func(a, b *envoyir.Authorization) bool { return reflect.DeepEqual(a, b) }),
@@ -123,6 +128,29 @@ func NewTranslator(opts Options) *Translator {
 				slices.EqualFunc(a.hosts, b.hosts, deep)
 		}),
 		sidecarListeners: newMemo[uint32, checked[*listenerv3.Listener]](equalComparable[uint32]),
+	}
+	for _, m := range t.memos() {
+		m.yieldTo(t.checkpoint)
+	}
+	return t
+}
+
+// anyMemo is what a Translator does with each of its memos.
+type anyMemo interface {
+	yieldTo(checkpoint func())
+	endRound()
+}
+
+// memos lists every memo; each lookup is a checkpoint.
+func (t *Translator) memos() []anyMemo {
+	return []anyMemo{t.gatewayListeners, t.gatewayOverrides, t.gatewayHosts, t.gatewayRoutes,
+		t.gatewayClusters, t.gatewayEndpoints, t.meshHosts, t.meshClusters, t.meshEndpoints,
+		t.sidecarClusters, t.sidecarEndpoints, t.sidecarRoutes, t.sidecarListeners}
+}
+
+func (t *Translator) checkpoint() {
+	if t.Checkpoint != nil {
+		t.Checkpoint()
 	}
 }
 
@@ -155,7 +183,9 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 	sidecarScope := sidecarHosts(ir)
 	sidecarClusters := routedClusters(map[string]bool{}, sidecarScope)
 	errs := t.addGateways(&res, ir)
+	t.checkpoint()
 	errs = append(errs, t.addMesh(&res, ir, sidecarClusters)...)
+	t.checkpoint()
 	errs = append(errs, t.addSidecars(&res, ir, sidecarScope, sidecarClusters)...)
 	t.endRound()
 	t.served = newServedEndpoints(res, t.parents)
@@ -165,19 +195,9 @@ func (t *Translator) Translate(ir envoyir.IR) (Resources, []error) {
 }
 
 func (t *Translator) endRound() {
-	t.gatewayListeners.endRound()
-	t.gatewayOverrides.endRound()
-	t.gatewayHosts.endRound()
-	t.gatewayRoutes.endRound()
-	t.gatewayClusters.endRound()
-	t.gatewayEndpoints.endRound()
-	t.meshHosts.endRound()
-	t.meshClusters.endRound()
-	t.meshEndpoints.endRound()
-	t.sidecarClusters.endRound()
-	t.sidecarEndpoints.endRound()
-	t.sidecarRoutes.endRound()
-	t.sidecarListeners.endRound()
+	for _, m := range t.memos() {
+		m.endRound()
+	}
 }
 
 func (t *Translator) addGateways(res *Resources, ir envoyir.IR) []error {

@@ -66,7 +66,7 @@ func (s *Server) UpdateEndpoints(res xdsresources.Resources, generation uint64) 
 		}
 	}
 	if sent > 0 {
-		s.proxies.updated(time.Now())
+		s.proxies.updated(time.Now(), true)
 		if err := upsert(changes); err != nil {
 			s.logger.Error("cache-update-failed", err)
 			return 0, err

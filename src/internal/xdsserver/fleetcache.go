@@ -49,6 +49,10 @@ type fleetCache struct {
 	changes   changeLog
 	watches   map[uint64]*fleetWatch
 	lastWatch uint64
+	// returnedMu guards the proxies' returned-resources maps, which a
+	// stream writes as it sends a response (fleetResponse.returnedResources)
+	// while the cache may read them for a watch of the same stream.
+	returnedMu sync.Mutex
 }
 
 var _ cachev3.Cache = (*fleetCache)(nil)

@@ -25,7 +25,48 @@ type fleetResponse struct {
 	version   string
 	resources []namedResource
 	removed   []string
-	returned  map[string]string
+	// versions are the resources' versions, in order; knownVersion is the
+	// cache version the response brings the proxy to.
+	versions     []string
+	knownVersion string
+	// known is the proxy's returned-resources map when the response was
+	// made (nil before its first response of the type), to which the
+	// response is applied when the stream sends it. mu is the cache's
+	// lock of the maps.
+	known map[string]string
+	mu    *sync.Mutex
+}
+
+// returnedResources are the versions the proxy holds once it has this
+// response: go-control-plane asks for them as the stream sends the
+// response, and keeps the map as the stream's own until the next one.
+//
+// Decision (ADR 20, third amendment): the response is applied to the map
+// the proxy had, in place, when the stream sends it, not to a copy made
+// when the cache answers. An endpoints-first update to 500 sidecars made
+// 500 copies of their 1,000-entry maps, about 20 MB, in the pilot's one
+// goroutine, and their garbage collection cost the tail of the fan-out.
+// The map belongs to one stream and type; only that stream's goroutine
+// writes it (here, or as go-control-plane changes a subscription after
+// closing its watch), and the cache reads it under mu for a watch left
+// open. A response the stream never sends (its watch closed first) is
+// never applied, so the map claims nothing the proxy was not sent.
+func (r *fleetResponse) returnedResources() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	returned := r.known
+	if returned == nil {
+		returned = make(map[string]string, len(r.resources)+1)
+	}
+	for i, nr := range r.resources {
+		returned[nr.name] = r.versions[i]
+	}
+	for _, name := range r.removed {
+		delete(returned, name)
+	}
+	returned[knownVersionKey] = r.knownVersion
+	r.known = returned // asked again, it applies the same again
+	return returned
 }
 
 func (r *fleetResponse) sotw(req *cachev3.Request) cachev3.Response {
@@ -64,7 +105,7 @@ func (r *sotwResponse) GetDiscoveryResponse() (*discoveryv3.DiscoveryResponse, e
 func (r *sotwResponse) GetRequest() *discoveryv3.DiscoveryRequest { return r.request }
 func (r *sotwResponse) GetVersion() (string, error)               { return r.version, nil }
 func (r *sotwResponse) GetResponseVersion() string                { return r.version }
-func (r *sotwResponse) GetReturnedResources() map[string]string   { return r.returned }
+func (r *sotwResponse) GetReturnedResources() map[string]string   { return r.returnedResources() }
 func (r *sotwResponse) GetContext() context.Context               { return context.Background() }
 
 // deltaResponse is a Delta answer (cachev3.DeltaResponse).
@@ -100,8 +141,8 @@ func (r *deltaResponse) GetDeltaDiscoveryResponse() (*discoveryv3.DeltaDiscovery
 func (r *deltaResponse) GetDeltaRequest() *discoveryv3.DeltaDiscoveryRequest { return r.request }
 func (r *deltaResponse) GetSystemVersion() (string, error)                   { return r.version, nil }
 func (r *deltaResponse) GetResponseVersion() string                          { return r.version }
-func (r *deltaResponse) GetNextVersionMap() map[string]string                { return r.returned }
-func (r *deltaResponse) GetReturnedResources() map[string]string             { return r.returned }
+func (r *deltaResponse) GetNextVersionMap() map[string]string                { return r.returnedResources() }
+func (r *deltaResponse) GetReturnedResources() map[string]string             { return r.returnedResources() }
 func (r *deltaResponse) GetContext() context.Context                         { return context.Background() }
 
 // changeLog records which names changed in which cache version, so an ACK

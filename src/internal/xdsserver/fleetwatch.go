@@ -1,7 +1,6 @@
 package xdsserver
 
 import (
-	"maps"
 	"strconv"
 	"strings"
 
@@ -103,7 +102,9 @@ func (c *fleetCache) parseVersion(s string) (uint64, bool) {
 // from what the proxy knows; nil means any can. unsaid reports removals
 // that a nil response leaves untold.
 func (c *fleetCache) respond(w *fleetWatch, candidates []string, replyEvenIfEmpty bool) (resp *fleetResponse, unsaid bool, err error) {
+	c.returnedMu.Lock()
 	changed, removed, err := c.compare(w, candidates)
+	c.returnedMu.Unlock()
 	if err != nil {
 		return nil, false, err
 	}
@@ -137,29 +138,20 @@ func (c *fleetCache) respond(w *fleetWatch, candidates []string, replyEvenIfEmpt
 }
 
 // response is the answer carrying names and removed, with the versions
-// the proxy will then know.
+// the proxy will then know (applied as the stream sends it).
 func (c *fleetCache) response(w *fleetWatch, names, removed []string) (*fleetResponse, error) {
-	// A clone copies the map's table as it is, several times faster than
-	// inserting 10,000 entries again; the server keeps and changes known,
-	// so each answer needs its own.
-	returned := maps.Clone(w.sub.ReturnedResources())
-	if returned == nil {
-		returned = make(map[string]string, len(names)+1)
-	}
-	resp := &fleetResponse{typeURL: c.typeURL, version: c.versionString(c.version), removed: removed, returned: returned}
+	resp := &fleetResponse{typeURL: c.typeURL, version: c.versionString(c.version), removed: removed,
+		versions: make([]string, 0, len(names)), knownVersion: strconv.FormatUint(c.version, 10),
+		known: w.sub.ReturnedResources(), mu: &c.returnedMu}
 	for _, name := range names {
 		res := c.resources[name]
 		version, err := res.versionFor(w.isDelta())
 		if err != nil {
 			return nil, err
 		}
-		returned[name] = version
+		resp.versions = append(resp.versions, version)
 		resp.resources = append(resp.resources, namedResource{name: name, res: res})
 	}
-	for _, name := range removed {
-		delete(returned, name)
-	}
-	returned[knownVersionKey] = strconv.FormatUint(c.version, 10)
 	return resp, nil
 }
 

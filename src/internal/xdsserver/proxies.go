@@ -16,11 +16,13 @@ import (
 // (istiod's /debug/syncz idea): what it was sent, what it accepted, what it
 // rejected.
 type ProxyStatus struct {
-	// updatedAt is the last Update while the stream was open.
-	updatedAt time.Time
-	Stream    int64              `json:"stream"`
-	Node      string             `json:"node"`
-	Class     xdsresources.Class `json:"class"`
+	// updatedAt is the last Update while the stream was open;
+	// updatedEarly tells whether it was an endpoints-first one.
+	updatedAt    time.Time
+	updatedEarly bool
+	Stream       int64              `json:"stream"`
+	Node         string             `json:"node"`
+	Class        xdsresources.Class `json:"class"`
 	// App is the app a container sidecar was identified as.
 	App         string                `json:"app,omitempty"`
 	Delta       bool                  `json:"delta"`
@@ -42,12 +44,19 @@ type TypeStatus struct {
 	// response to the proxy's own request); seenUpdate is the last Update
 	// a response of this type carried.
 	pushedFor, seenUpdate time.Time
+	// awaitingEarly is true while the last response, which carried an
+	// endpoints-first update, is neither ACKed nor NACKed.
+	awaitingEarly bool
 }
 
 // proxies tracks every open stream.
 type proxies struct {
 	mu      sync.Mutex
 	streams map[streamKey]*ProxyStatus
+	// early counts the responses of endpoints-first updates that await
+	// an answer, and when the last such update was (ADR 20, third
+	// amendment); both are written under mu and read without it.
+	early earlyResponses
 }
 
 func newProxies() *proxies {
@@ -87,16 +96,22 @@ func (p *proxies) remove(id streamKey) (xdsresources.Class, bool) {
 	if !ok {
 		return "", false
 	}
+	for _, t := range s.Types {
+		p.early.answered(t.awaitingEarly)
+	}
 	return s.Class, true
 }
 
-// updated notes an Update applied at: the next response of each type to
-// every open stream carries it.
-func (p *proxies) updated(at time.Time) {
+// updated notes an Update applied at, an endpoints-first one when early:
+// the next response of each type to every open stream carries it.
+func (p *proxies) updated(at time.Time, early bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if early {
+		p.early.pushed(at)
+	}
 	for _, s := range p.streams {
-		s.updatedAt = at
+		s.updatedAt, s.updatedEarly = at, early
 	}
 }
 
@@ -105,8 +120,12 @@ func (p *proxies) sent(id streamKey, typeURL, version, nonce string, resources i
 	p.update(id, typeURL, func(s *ProxyStatus, t *TypeStatus) {
 		t.Sent, t.SentAt, t.nonce, t.ResourcesSent = version, time.Now(), nonce, resources
 		t.pushedFor = time.Time{}
+		p.early.answered(t.awaitingEarly) // superseded
+		t.awaitingEarly = false
 		if s.updatedAt.After(t.seenUpdate) {
 			t.pushedFor, t.seenUpdate = s.updatedAt, s.updatedAt
+			t.awaitingEarly = s.updatedEarly
+			p.early.sent(t.awaitingEarly)
 		}
 	})
 }
@@ -119,6 +138,8 @@ func (p *proxies) answered(id streamKey, typeURL, nonce, errorDetail string) (co
 		if nonce == "" || nonce != t.nonce {
 			return
 		}
+		p.early.answered(t.awaitingEarly)
+		t.awaitingEarly = false
 		if errorDetail != "" {
 			t.Nacks++
 			t.LastError = errorDetail

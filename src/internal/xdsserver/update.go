@@ -30,7 +30,7 @@ func (s *Server) update(res xdsresources.Resources, generation uint64, ordered b
 	defer s.mu.Unlock()
 	defer s.caches.memo.sweep() // once every cache and every sidecar has been compared
 	// Responses this update causes count toward convergence from now.
-	s.proxies.updated(time.Now())
+	s.proxies.updated(time.Now(), false)
 	res, endpointChanges, err := s.updateEndpointCaches(res, generation, ordered)
 	if err != nil {
 		return err
