@@ -16,7 +16,8 @@ import (
 // routing table instead, so that table (and /debug/routes) stays the one
 // a full build would have joined. Any other change (Cloud Controller,
 // policies, a host gained or lost, a burst past maxEndpointsFirstHosts)
-// still builds in full.
+// still builds in full, except an internal app's instance starting or
+// stopping (instanceCameOrWent, ADR 20 third amendment).
 
 // leaveToFullBuild records that the change at snapshot version has no
 // endpoints-first update standing for it.
@@ -50,15 +51,68 @@ func (b *builder) adoptEndpointsFirst() bool {
 	return true
 }
 
-// equalButEndpoints reports whether hosts' routes (in the routing table's
-// order) differ from those in table only in their endpoints.
-func equalButEndpoints(table []routingtable.Route, hosts []string, routes []routingtable.Route) bool {
+// adoptable reports whether hosts' routes (in the routing table's order)
+// differ from those in table only in what their own objects carry: their
+// endpoints, or an internal instance's per-instance host coming or going.
+func adoptable(table []routingtable.Route, hosts []string, routes []routingtable.Route) bool {
 	for _, host := range hosts {
-		if !slices.EqualFunc(routesOfHost(table, host), routesOfHost(routes, host), routingtable.Route.EqualButEndpoints) {
+		before, after := routesOfHost(table, host), routesOfHost(routes, host)
+		if !slices.EqualFunc(before, after, routingtable.Route.EqualButEndpoints) && !instanceCameOrWent(table, host, before, after) {
 			return false
 		}
 	}
 	return true
+}
+
+// instanceCameOrWent reports whether host is a per-instance host
+// `<index>.<parent>` (ADR 19) that gained its routes (after) or lost them
+// (before) in a way Compile reads into its own objects only. Beyond a
+// host's objects, Compile reads routes into the gateway's route policies
+// (enforcing routes only) and each app's AuthorizationPolicy: the ports
+// the app serves, and, when one of its routes enforces route policies,
+// a rule per route. So the routes must be NATS-only ones without route
+// policies (NATS-only ones), and each app they name must enforce none and
+// serve the same port on another host of table.
+func instanceCameOrWent(table []routingtable.Route, host string, before, after []routingtable.Route) bool {
+	own := after
+	switch {
+	case len(before) > 0 && len(after) > 0, len(before)+len(after) == 0:
+		return false
+	case len(before) > 0:
+		own = before
+	}
+	if _, ok := routingtable.InstanceParent(host); !ok {
+		return false
+	}
+	for _, r := range own {
+		if r.Origin != routingtable.OriginNATS { // Build gives those no route policies
+			return false
+		}
+		for _, d := range r.Destinations {
+			if d.AppGUID != "" && !servesElsewhere(table, host, d.AppGUID, d.Port) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// servesElsewhere reports whether app serves port on a route of table
+// other than host's, and enforces route policies on none.
+func servesElsewhere(table []routingtable.Route, host, app string, port uint32) bool {
+	serves := false
+	for _, r := range table {
+		for _, d := range r.Destinations {
+			if d.AppGUID != app {
+				continue
+			}
+			if r.EnforceRoutePolicies {
+				return false
+			}
+			serves = serves || (r.Host != host && d.Port == port)
+		}
+	}
+	return serves
 }
 
 // routesOfHost is host's run of routes in routes, which are sorted by

@@ -170,7 +170,7 @@ func (b *builder) publishEndpointsFirst(desired source.DesiredRoutes, endpoints 
 	if !built || endpoints.Version <= b.builtVersion {
 		return false // the last full build joined this snapshot or a later one
 	}
-	if !equalButEndpoints(table.Routes, hosts, routes) {
+	if !adoptable(table.Routes, hosts, routes) {
 		b.uncovered = max(b.uncovered, endpoints.Version)
 	}
 	// Every update of a later snapshot holds, also one that changes nothing

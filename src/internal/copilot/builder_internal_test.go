@@ -1,7 +1,10 @@
 package copilot
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
@@ -166,6 +169,41 @@ var _ = Describe("builder: full builds and endpoints-first publishes (ADR 20)", 
 		Expect(b.adoptEndpointsFirst()).To(BeFalse(), "an authorization policy may name the host")
 		b.build(nats, gone)
 		Expect(b.adoptEndpointsFirst()).To(BeTrue(), "the build joined it")
+	})
+
+	It("stands in for the full build when an internal app's instance starts or stops (ADR 20, third amendment)", func() {
+		const catalog = "catalog.apps.internal"
+		internal := source.DesiredRoutes{Routes: append(slices.Clone(desired.Routes), source.DesiredRoute{Host: catalog, Internal: true,
+			Destinations: []source.DesiredDestination{{AppGUID: "catalog", ProcessGUID: "catalog-web", Port: 8080}}})}
+		registered := func(index int) source.Endpoints {
+			e := source.Endpoint{Address: fmt.Sprint("10.255.0.", index+1), AppGUID: "catalog", ProcessGUID: "catalog-web", InstanceIndex: fmt.Sprint(index), Internal: true}
+			parent, own := e, e
+			parent.URI, own.URI = catalog, fmt.Sprintf("%d.%s", index, catalog)
+			return source.Endpoints{parent, own}
+		}
+		sorted := func(e source.Endpoints) source.Endpoints { // as the subscriber hands them out
+			slices.SortFunc(e, func(a, b source.Endpoint) int {
+				return cmp.Or(strings.Compare(a.URI, b.URI), strings.Compare(a.Address, b.Address))
+			})
+			return e
+		}
+		one := natssubscriber.RoutingSnapshot{Version: 1, Endpoints: sorted(append(slices.Clone(v1.Endpoints), registered(0)...))}
+		two := natssubscriber.RoutingSnapshot{Version: 2, ChangedHosts: []string{"1." + catalog, catalog},
+			Endpoints: sorted(append(slices.Clone(one.Endpoints), registered(1)...))}
+		stopped := natssubscriber.RoutingSnapshot{Version: 3, ChangedHosts: two.ChangedHosts, Endpoints: one.Endpoints}
+		b.build(internal, one)
+		for _, next := range []natssubscriber.RoutingSnapshot{two, stopped} {
+			Expect(b.publishEndpointsFirst(internal, next)).To(BeTrue())
+			Expect(b.adoptEndpointsFirst()).To(BeTrue(), "snapshot %d", next.Version)
+			full := newBuilder(meshconfig.Options{}, newPolicyState(false), &recordingPublisher{}, lagertest.NewTestLogger("full"), prometheus.NewRegistry())
+			full.build(internal, next)
+			table, cfg, _ := b.latest()
+			fullTable, fullCfg, _ := full.latest()
+			Expect(table.Routes).To(Equal(fullTable.Routes))
+			for _, info := range mesh.Kinds() {
+				Expect(versions(cfg.Of(info.Kind))).To(Equal(versions(fullCfg.Of(info.Kind))), "%s of snapshot %d", info.Kind, next.Version)
+			}
+		}
 	})
 
 	It("leaves bursts past the bound to the full build", func() {

@@ -60,7 +60,7 @@ var _ = Describe("a full translation giving way to endpoints-first updates (ADR 
 		f := &fleetClock{now: sent}
 		g := giveWayOn(f)
 		g.checkpoint()
-		Expect(f.sleeps + f.reads).To(BeZero(), "no update yet")
+		Expect(f.sleeps+f.reads).To(BeZero(), "no update yet")
 
 		f.sent, f.responses, f.answeredAt = sent, 3, sent.Add(ms(20))
 		g.checkpoint()

@@ -21,7 +21,7 @@ func BuildHosts(desired source.DesiredRoutes, endpoints source.Endpoints, hosts 
 	read := make(map[string]bool, 2*len(hosts))
 	for _, h := range hosts {
 		wanted[h], read[h] = true, true
-		if parent, ok := perInstanceParent(h); ok {
+		if parent, ok := InstanceParent(h); ok {
 			read[parent] = true
 		}
 	}

@@ -39,7 +39,7 @@ func (p instancePorts) of(host string, e source.Endpoint) uint32 {
 	if !e.Internal {
 		return DefaultPort
 	}
-	if parent, ok := perInstanceParent(host); ok {
+	if parent, ok := InstanceParent(host); ok {
 		if port, ok := p[parent][appProcess{e.AppGUID, orDefault(e.ProcessType, DefaultProcessType)}]; ok {
 			return port
 		}
@@ -47,8 +47,10 @@ func (p instancePorts) of(host string, e source.Endpoint) uint32 {
 	return DefaultPort
 }
 
-// perInstanceParent splits `<digits>.<parent>`.
-func perInstanceParent(host string) (string, bool) {
+// InstanceParent is the parent of a per-instance host `<index>.<parent>`
+// (service discovery's name for one instance of the parent's app), and
+// whether host is one.
+func InstanceParent(host string) (string, bool) {
 	for i := 0; i < len(host); i++ {
 		switch c := host[i]; {
 		case c == '.' && i > 0 && i < len(host)-1:
