@@ -17,8 +17,10 @@
 // pilots see an instance start or stop without waiting for the whole
 // foundation to be joined and compiled again. A full build of an older
 // endpoint snapshot keeps those objects (they are newer); the next one
-// takes over. When those publishes changed only endpoints, the full build
-// that would publish the same is left out (adopt.go).
+// takes over. When those publishes changed only endpoints, or an internal
+// app's instance started or stopped (its per-instance host came or went,
+// ADR 20 third amendment), the full build that would publish the same is
+// left out (adopt.go).
 //
 // Concurrency: Run owns every goroutine. Sources hand their values over
 // under a mutex and notify the debouncer (NATS changes also wake the

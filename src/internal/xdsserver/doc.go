@@ -27,10 +27,15 @@
 // Endpoints first (ADR 20): UpdateEndpoints serves new content for load
 // assignments already served, from a config newer than the last full
 // update, and UpdateGeneration keeps it through a full update of an older
-// config.
+// config. UnansweredEndpointsFirst counts the responses of those updates
+// that no proxy has answered yet, for the pilot's translation to give way
+// to (ADR 20, third amendment).
 //
 // Concurrency: Update and UpdateGeneration serialize; UpdateEndpoints may
 // run beside them (the endpoint caches have a lock of their own, which an
 // Update holds only while it changes them); Serve runs the gRPC server; the
-// caches are safe for concurrent use.
+// caches are safe for concurrent use. A proxy's returned-resources map of
+// a type is written only by its stream's goroutine (a response is applied
+// to it as the stream sends it) and read by the cache under a lock of its
+// own; UnansweredEndpointsFirst reads atomics and may be called anywhere.
 package xdsserver
