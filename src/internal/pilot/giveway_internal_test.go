@@ -5,6 +5,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
 // fleetClock stands in for the xDS server's count of unanswered
@@ -81,5 +84,25 @@ var _ = Describe("a full translation giving way to endpoints-first updates (ADR 
 		g.begin()
 		Expect(g.left).To(Equal(translationGiveWay))
 		Expect(g.waited).To(BeZero())
+	})
+
+	It("is every translation's checkpoint, in both stages and before the caches change, and its waits are counted", func() {
+		cfg := hostsConfig(3, 2)
+		irCalls, resourceCalls := 0, 0
+		ir := envoyir.NewTranslator()
+		ir.Checkpoint = func() { irCalls++ }
+		resources := xdsresources.NewTranslator(xdsresources.Options{}.WithDefaults())
+		resources.Checkpoint = func() { resourceCalls++ }
+		translated, _ := ir.Translate(cfg)
+		resources.Translate(translated)
+
+		t := newTestTranslator()
+		f := &fleetClock{now: sent, sent: sent, responses: 1} // never answered
+		calls := 0
+		t.giveWay.unanswered = func() (int, time.Time) { calls++; return f.unanswered() }
+		t.giveWay.now, t.giveWay.sleep = func() time.Time { return f.now }, func(d time.Duration) { f.sleeps++; f.now = f.now.Add(d) }
+		t.translate(cfg, 1)
+		Expect(calls-f.sleeps).To(Equal(irCalls+resourceCalls+1), "one look per checkpoint, and one per millisecond waited")
+		Expect(counterOf(t.gaveWay)).To(Equal(endpointsFirstGiveWay.Seconds()))
 	})
 })
