@@ -16,7 +16,13 @@ const endpointsFirstLead = 150 * time.Millisecond
 
 // endpointsFirstWait bounds how long a full build waits for the
 // endpoints-first goroutine to take the NATS changes notified before it.
-const endpointsFirstWait = 100 * time.Millisecond
+// The debounce's leading edge starts a build as the change arrives, so
+// the bound is what the goroutine may take to publish it: 20-45 ms
+// usually, 80-120 ms while the pilot translates beside it on the same two
+// cores. Past the bound the build runs in full even when it would publish
+// nothing new (one full-size run at a 100 ms bound did, after a 119 ms
+// publish: 440 ms of build beside the next change).
+const endpointsFirstWait = 300 * time.Millisecond
 
 // endpointsFirst paces the copilot's endpoints-first goroutine (ADR 20)
 // against its full builds. NATS changes wake the goroutine at once, not
