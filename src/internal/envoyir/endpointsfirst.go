@@ -45,6 +45,10 @@ type EndpointChanges struct {
 	// and the indexed translation built no cluster for (an instance's
 	// per-instance host, ADR 19), sorted by host and port.
 	NewHosts []HostEndpoints
+	// GoneHosts are the per-instance hosts `<index>.<parent>` (ADR 19)
+	// whose ServiceEntry went, no other claiming them, that the indexed
+	// translation built clusters for; sorted.
+	GoneHosts []string
 	// EndpointsOnly is true when Translate(cfg) differs from the indexed
 	// translation only in LoadAssignments, every changed one of which is
 	// given, and in the instance identities and container IPs of its
@@ -52,6 +56,15 @@ type EndpointChanges struct {
 	// changed, naming the same apps, labels and ports, and no host is
 	// contested.
 	EndpointsOnly bool
+	// InstanceHostsOnly is true when cfg differs from the indexed config
+	// only in what EndpointsOnly allows (no host contested, every changed
+	// load assignment given) and in per-instance hosts
+	// `<index>.<parent>` (ADR 19) whose ServiceEntries, mesh-only
+	// VirtualServices and DestinationRules came or went: an internal app's
+	// instances starting and stopping. Translate(cfg) then differs also in
+	// those hosts' own clusters, load assignments and mesh virtual hosts,
+	// and in how sidecars reach them (ADR 20, third amendment).
+	InstanceHostsOnly bool
 }
 
 // HostEndpoints are the endpoints a host's ServiceEntry gives on one of its
@@ -112,9 +125,12 @@ func (x EndpointIndex) Changes(cfg mesh.Config) EndpointChanges {
 			out.LoadAssignments = append(out.LoadAssignments, x.replacedLoadAssignments(t, host, se)...)
 		}
 	}
-	if out.EndpointsOnly && !claimsEveryHost(replaced, newServices) {
+	if !claimsEveryHost(replaced, newServices) {
 		out.EndpointsOnly = false // a contested host is left to the full translation
+	} else {
+		out.InstanceHostsOnly = x.instanceHostsOnly(cfg)
 	}
+	out.GoneHosts = x.goneInstanceHosts(cfg, oldServices, replaced)
 	slices.SortFunc(out.LoadAssignments, func(a, b LoadAssignment) int { return strings.Compare(a.Cluster, b.Cluster) })
 	slices.SortFunc(out.NewHosts, func(a, b HostEndpoints) int {
 		return cmp.Or(strings.Compare(a.Host, b.Host), cmp.Compare(a.Port, b.Port))
@@ -134,6 +150,30 @@ func (x EndpointIndex) replacedLoadAssignments(t *translation, host string, se s
 		}
 	}
 	return out
+}
+
+// goneInstanceHosts are the per-instance hosts that a changed ServiceEntry
+// of the indexed config claimed, that the indexed translation built
+// clusters for, and that no ServiceEntry of cfg claims.
+func (x EndpointIndex) goneInstanceHosts(cfg mesh.Config, old []mesh.Resource, replaced map[string]serviceVersions) []string {
+	var gone []string
+	for _, r := range old {
+		for _, host := range r.Spec.(*networking.ServiceEntry).GetHosts() {
+			_, claimed := replaced[host]
+			if _, _, instance := mesh.InstanceHost(host); instance && !claimed && len(x.clusters[host]) > 0 && !claimedIn(cfg, host) {
+				gone = append(gone, host)
+			}
+		}
+	}
+	slices.Sort(gone)
+	return slices.Compact(gone)
+}
+
+// claimedIn reports whether a ServiceEntry of cfg claims host.
+func claimedIn(cfg mesh.Config, host string) bool {
+	return slices.ContainsFunc(cfg.Of(mesh.KindServiceEntry), func(r mesh.Resource) bool {
+		return slices.Contains(r.Spec.(*networking.ServiceEntry).GetHosts(), host)
+	})
 }
 
 // claimsEveryHost reports whether replaced has every host that a changed

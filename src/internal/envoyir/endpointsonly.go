@@ -88,3 +88,58 @@ func workloadShapes(se *networking.ServiceEntry) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// instanceHostsOnly reports whether every object cfg changed is a
+// ServiceEntry replaced in place with other endpoints of the same apps
+// (replacedInPlace), or one of per-instance hosts alone (instanceObject)
+// that came or went; and whether no other kind changed.
+func (x EndpointIndex) instanceHostsOnly(cfg mesh.Config) bool {
+	for _, info := range mesh.Kinds() {
+		gone, came := changedObjects(x.config.Of(info.Kind), cfg.Of(info.Kind))
+		replaced := map[string]mesh.Resource{}
+		for _, r := range gone {
+			replaced[r.Key()] = r
+		}
+		for _, r := range came {
+			before, ok := replaced[r.Key()]
+			switch {
+			case ok && (info.Kind != mesh.KindServiceEntry || !replacedInPlace(before, r)):
+				return false
+			case ok:
+				delete(replaced, r.Key())
+			case !instanceObject(r):
+				return false
+			}
+		}
+		for _, r := range replaced {
+			if !instanceObject(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// instanceObject reports whether r is a ServiceEntry, a mesh-only
+// VirtualService or a DestinationRule of per-instance hosts
+// `<index>.<parent>` alone.
+func instanceObject(r mesh.Resource) bool {
+	var hosts []string
+	switch spec := r.Spec.(type) {
+	case *networking.ServiceEntry:
+		hosts = spec.GetHosts()
+	case *networking.VirtualService:
+		if slices.ContainsFunc(spec.GetGateways(), func(g string) bool { return g != meshGateway }) {
+			return false
+		}
+		hosts = spec.GetHosts()
+	case *networking.DestinationRule:
+		hosts = []string{spec.GetHost()}
+	default:
+		return false
+	}
+	return len(hosts) > 0 && !slices.ContainsFunc(hosts, func(h string) bool {
+		_, _, ok := mesh.InstanceHost(h)
+		return !ok
+	})
+}

@@ -43,8 +43,9 @@ var _ = Describe("EndpointIndex.Changes, endpoints only (ADR 20)", func() {
 		first := proto.Clone(serviceEntryOf(cfg, host)).(*networking.ServiceEntry)
 		contested := config(append(all(cfg), resource(mesh.KindServiceEntry, "a-first-"+host, first))...)
 		translator.Translate(contested)
-		Expect(translator.EndpointIndex().Changes(withEndpoint(contested, host, another)).EndpointsOnly).To(BeFalse(),
-			"withEndpoint changes both ServiceEntries of the host")
+		changes := translator.EndpointIndex().Changes(withEndpoint(contested, host, another))
+		Expect(changes.EndpointsOnly).To(BeFalse(), "withEndpoint changes both ServiceEntries of the host")
+		Expect(changes.InstanceHostsOnly).To(BeFalse())
 	})
 
 	DescribeTable("is false when more than instances changed",

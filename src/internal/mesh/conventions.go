@@ -1,5 +1,7 @@
 package mesh
 
+import "strings"
+
 // Conventions cf-mesh's copilot writes and its pilot reads, where Istio's
 // API has no field of its own (ADRs 7 and 9). A stock istiod ignores them.
 const (
@@ -22,3 +24,14 @@ const (
 	// container's sidecar by its container IP only in this network.
 	ContainerNetwork = "cf-container-network"
 )
+
+// InstanceHost splits a per-instance host `<index>.<parent>`, the name
+// service discovery gives each instance of an app mapped to the internal
+// route `<parent>` (ADR 19); ok is false for any other host.
+func InstanceHost(host string) (index, parent string, ok bool) {
+	index, parent, found := strings.Cut(host, ".")
+	if !found || index == "" || parent == "" || strings.Trim(index, "0123456789") != "" {
+		return "", "", false
+	}
+	return index, parent, true
+}

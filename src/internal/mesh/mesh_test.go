@@ -197,3 +197,18 @@ var _ = Describe("ParsePrincipal", func() {
 		Entry("cf-networking's org spelling", "org:"+guid, "want app:<guid>"),
 	)
 })
+
+var _ = DescribeTable("InstanceHost splits `<index>.<parent>` and nothing else",
+	func(host, index, parent string, ok bool) {
+		gotIndex, gotParent, gotOK := mesh.InstanceHost(host)
+		Expect([]any{gotIndex, gotParent, gotOK}).To(Equal([]any{index, parent, ok}))
+	},
+	Entry("an instance", "3.backend.apps.internal", "3", "backend.apps.internal", true),
+	Entry("a long index", "1029.app.apps.internal", "1029", "app.apps.internal", true),
+	Entry("a host", "backend.apps.internal", "", "", false),
+	Entry("digits and letters", "3a.backend.apps.internal", "", "", false),
+	Entry("no parent", "3.", "", "", false),
+	Entry("no index", ".backend.apps.internal", "", "", false),
+	Entry("no dot", "3", "", "", false),
+	Entry("empty", "", "", "", false),
+)

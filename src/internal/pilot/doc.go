@@ -21,6 +21,10 @@
 // instances of known apps serve their hosts, all of them sent early, the
 // full translation waits, up to 2 s: instance churn costs one full
 // translation per 2 s, not one per instance (ADR 20, second amendment).
+// An internal app's instance starting or stopping (its per-instance host
+// coming or going) waits alike: gateways and sidecars then hold all they
+// will get, and only proxyless clients asking for that host by name get
+// its own resources with the full translation (third amendment).
 // A full translation that runs gives way, at checkpoints between its
 // units, while proxies have not answered an endpoints-first update (at
 // most 0.3 s per update and 0.6 s per translation; giveway.go, ADR 20,

@@ -32,8 +32,9 @@ func (p *Pilot) runEndpointsFirst(ctx context.Context) error {
 const endpointsFirstWait = 200 * time.Millisecond
 
 // endpointsOnlyDeferral is how long a full translation waits at most
-// while every config since the last one changed only endpoints that the
-// endpoints-first loop has sent (ADR 20, second amendment).
+// while every config since the last one changed only instances (endpoints,
+// or per-instance hosts that came or went) that the endpoints-first loop
+// has sent (ADR 20, second and third amendments).
 const endpointsOnlyDeferral = 2 * time.Second
 
 // awaitEndpointsFirst waits until the endpoints-first loop has handled

@@ -1,17 +1,22 @@
 package pilot_test
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"google.golang.org/protobuf/proto"
 	networking "istio.io/api/networking/v1alpha3"
+	"sigs.k8s.io/yaml"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
 	"code.cloudfoundry.org/cf-mesh/internal/mesh"
+	"code.cloudfoundry.org/cf-mesh/internal/pilot"
 	"code.cloudfoundry.org/cf-mesh/internal/xdsresources"
 )
 
@@ -67,7 +72,101 @@ var _ = Describe("endpoints first, from ServiceEntry to served load assignments"
 		Expect(first.SidecarEndpoints[parent].GetEndpoints()[0].GetLbEndpoints()).To(HaveLen(2))
 		expectSameContent(first, full)
 	})
+
+	It("judges an instance starting or stopping deferrable, and the full translation then changes only the instance's own resources for proxyless clients (ADR 20, third amendment)", func() {
+		data, err := os.ReadFile("../xdsresources/testdata/in/per-instance-hosts.options.yaml")
+		Expect(err).NotTo(HaveOccurred())
+		var options xdsresources.Options
+		Expect(yaml.UnmarshalStrict(data, &options)).To(Succeed())
+		options = options.WithDefaults()
+		caller, err := xdsresources.ParseNodeID("sidecar~10.255.4.1~44444444-4444-4444-8444-000000000004~x")
+		Expect(err).NotTo(HaveOccurred())
+		for _, change := range []struct {
+			name     string
+			from, to mesh.Config
+		}{{"start", withoutInstance, withInstance}, {"stop", withInstance, withoutInstance}} {
+			irs, resources := envoyir.NewTranslator(), xdsresources.NewTranslator(options)
+			ir, _ := irs.Translate(change.from)
+			before, errs := resources.Translate(ir)
+			Expect(errs).To(BeEmpty())
+			changes := irs.EndpointIndex().Changes(change.to)
+			Expect(changes.InstanceHostsOnly).To(BeTrue(), change.name)
+			Expect(resources.ServedEndpoints().FoldsHold(changes)).To(BeTrue(), change.name)
+			Expect(pilot.EndpointsFirstDeferrable(change.from, change.to)).To(BeTrue(), change.name)
+			first := resources.ServedEndpoints().LoadAssignments(changes)
+			ir, errs = envoyir.Translate(change.to)
+			Expect(errs).To(BeEmpty())
+			after, errs := xdsresources.Translate(ir, options)
+			Expect(errs).To(BeEmpty())
+
+			By("leaving gateways and sidecars nothing to take but what the early path sent: " + change.name)
+			expectSameMessages(before.GatewayListeners, after.GatewayListeners, change.name)
+			expectSameMessages(before.GatewayClusters, after.GatewayClusters, change.name)
+			expectSameMessages(before.SidecarClusters, after.SidecarClusters, change.name)
+			expectSameMessages(overlaid(before.GatewayEndpoints, first.GatewayEndpoints), after.GatewayEndpoints, change.name)
+			expectSameMessages(overlaid(before.SidecarEndpoints, first.SidecarEndpoints), after.SidecarEndpoints, change.name)
+			own, err := before.Sidecar(caller)
+			Expect(err).NotTo(HaveOccurred())
+			ownAfter, err := after.Sidecar(caller)
+			Expect(err).NotTo(HaveOccurred())
+			expectSameMessages(own.Listeners, ownAfter.Listeners, change.name)
+			expectSameMessages(own.Routes, ownAfter.Routes, change.name)
+			expectSameMessages(withoutHost(before.Routes, instanceHost), withoutHost(after.Routes, instanceHost), change.name)
+
+			By("changing the proxyless clients' resources of the instance's own host: " + change.name)
+			Expect(maps.Equal(namesOf(before.MeshClusters), namesOf(after.MeshClusters))).To(BeFalse())
+		}
+
+		By("not deferring an instance that moved without its parent: the sidecars' fold of it changes")
+		var out []mesh.Resource
+		for _, info := range mesh.Kinds() {
+			for _, r := range withInstance.Of(info.Kind) {
+				if r.Name == "copilot-service-entry-for-"+instanceHost {
+					se := proto.Clone(r.Spec).(*networking.ServiceEntry)
+					se.Endpoints[0].Address = "10.255.1.99"
+					r, err = mesh.NewResource(r.Kind, r.Namespace, r.Name, se, nil, nil)
+					Expect(err).NotTo(HaveOccurred())
+				}
+				out = append(out, r)
+			}
+		}
+		moved, err := mesh.NewConfig(out)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(pilot.EndpointsFirstDeferrable(withInstance, moved)).To(BeFalse())
+	})
 })
+
+// expectSameMessages expects want and got to hold the same messages by
+// name.
+func expectSameMessages[M proto.Message](want, got map[string]M, what string) {
+	GinkgoHelper()
+	Expect(slices.Sorted(maps.Keys(got))).To(Equal(slices.Sorted(maps.Keys(want))), what)
+	for name, m := range want {
+		Expect(proto.Equal(got[name], m)).To(BeTrue(), "%s: %s", what, name)
+	}
+}
+
+// overlaid is served with the load assignments first sent over it.
+func overlaid(served, first map[string]*endpointv3.ClusterLoadAssignment) map[string]*endpointv3.ClusterLoadAssignment {
+	out := maps.Clone(served)
+	maps.Copy(out, first)
+	return out
+}
+
+// withoutHost is routes without those named for host.
+func withoutHost(routes map[string]*routev3.RouteConfiguration, host string) map[string]*routev3.RouteConfiguration {
+	out := maps.Clone(routes)
+	maps.DeleteFunc(out, func(name string, _ *routev3.RouteConfiguration) bool { return strings.Contains(name, host) })
+	return out
+}
+
+func namesOf[M any](m map[string]M) map[string]bool {
+	out := map[string]bool{}
+	for name := range m {
+		out[name] = true
+	}
+	return out
+}
 
 // withoutInstanceOf is cfg without the objects of instanceHost and without
 // address in parent's ServiceEntry; every other object stays the very

@@ -115,10 +115,13 @@ const maxEndpointsFirst = 512
 // its full translation, or for the one running: an instance that started
 // or stopped is reached, or no longer, in the time it takes to build a few
 // load assignments (ADR 20). It returns how many it sent, and whether the
-// config changed nothing but endpoints since the last full translation,
-// every changed load assignment went to the xDS server and the sidecars'
-// per-instance folds hold (then the full translation would send the
-// connected proxies nothing more).
+// config changed nothing but instances since the last full translation
+// (endpoints, and per-instance hosts that came or went), every changed
+// load assignment went to the xDS server and the sidecars' per-instance
+// folds hold: then the full translation may wait (awaitEndpointsOnly).
+// For endpoints alone it would send the connected proxies nothing more;
+// for per-instance hosts, it brings their own resources to the proxyless
+// clients that ask for them by name (ADR 20, third amendment).
 func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) (sent int, endpointsOnly bool) {
 	index := t.index.Load()
 	if index == nil {
@@ -129,12 +132,12 @@ func (t *translator) sendEndpointsFirst(cfg mesh.Config, generation uint64) (sen
 	case n+len(changes.NewHosts) > maxEndpointsFirst:
 		return 0, false
 	case n == 0:
-		return 0, changes.EndpointsOnly
+		return 0, changes.InstanceHostsOnly
 	}
 	sent, err := t.xds.UpdateEndpoints(index.served.LoadAssignments(changes), generation)
 	if err != nil {
 		return 0, false // logged by the server; the full translation follows
 	}
 	t.endpointsFirst.Add(float64(sent))
-	return sent, changes.EndpointsOnly && index.served.FoldsHold(changes)
+	return sent, changes.InstanceHostsOnly && index.served.FoldsHold(changes)
 }

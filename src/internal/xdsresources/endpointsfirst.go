@@ -57,6 +57,7 @@ func (s ServedEndpoints) LoadAssignments(changes envoyir.EndpointChanges) Resour
 		SidecarEndpoints: map[string]*endpointv3.ClusterLoadAssignment{},
 	}
 	started, changed := startedInstances(changes.NewHosts), byCluster(changes.LoadAssignments)
+	gone := goneSet(changes.GoneHosts)
 	for _, la := range changes.LoadAssignments {
 		if _, ok := s.gateway[la.Cluster]; ok {
 			keep(res.GatewayEndpoints, check(gatewayLoadAssignment(la), nil))
@@ -68,7 +69,7 @@ func (s ServedEndpoints) LoadAssignments(changes envoyir.EndpointChanges) Resour
 		if _, ok := s.sidecar[la.Cluster]; !ok {
 			continue
 		}
-		if instances := s.instancesOf(la, changed, started); len(instances) > 0 {
+		if instances := s.instancesOf(la, changed, started, gone); len(instances) > 0 {
 			keep(res.SidecarEndpoints, check(sidecarParentLoadAssignment(parentEndpoints{la: la, instances: instances}), nil))
 		} else {
 			keep(res.SidecarEndpoints, plain)
@@ -93,29 +94,39 @@ func (s ServedEndpoints) FoldsHold(changes envoyir.EndpointChanges) bool {
 			}
 		}
 	}
-	started := startedInstances(changes.NewHosts)
+	started, gone := startedInstances(changes.NewHosts), goneSet(changes.GoneHosts)
 	for _, la := range changes.LoadAssignments {
-		if _, ok := s.parents[la.Cluster]; ok && !foldable(la, s.instancesOf(la, changed, started)) {
+		if _, ok := s.parents[la.Cluster]; ok && !foldable(la, s.instancesOf(la, changed, started, gone)) {
 			return false
 		}
 	}
 	return true
 }
 
-// instancesOf are a served parent cluster's folded instances, with the
-// load assignments changed gives them, and the started instances it
-// labels.
-func (s ServedEndpoints) instancesOf(parent envoyir.LoadAssignment, changed map[string]envoyir.LoadAssignment, started map[hostPort][]instanceEndpoints) []instanceEndpoints {
-	instances, cloned := s.parents[parent.Cluster], false
-	for i, inst := range instances {
-		if la, ok := changed[inst.la.Cluster]; ok {
-			if !cloned {
-				instances, cloned = slices.Clone(instances), true // the served ones stay as they are
-			}
-			instances[i].la = la
+// instancesOf are a served parent cluster's folded instances but those
+// whose host is gone, with the load assignments changed gives them, and
+// the started instances it labels.
+func (s ServedEndpoints) instancesOf(parent envoyir.LoadAssignment, changed map[string]envoyir.LoadAssignment, started map[hostPort][]instanceEndpoints, gone map[string]bool) []instanceEndpoints {
+	served := s.parents[parent.Cluster]
+	instances := make([]instanceEndpoints, 0, len(served)) // the served ones stay as they are
+	for _, inst := range served {
+		if _, _, host, ok := envoyir.ParseClusterName(inst.la.Cluster); ok && gone[host] {
+			continue
 		}
+		if la, ok := changed[inst.la.Cluster]; ok {
+			inst.la = la
+		}
+		instances = append(instances, inst)
 	}
 	return withStarted(instances, parent, started)
+}
+
+func goneSet(hosts []string) map[string]bool {
+	out := make(map[string]bool, len(hosts))
+	for _, h := range hosts {
+		out[h] = true
+	}
+	return out
 }
 
 // foldable reports whether parent holds every endpoint of instances and

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"code.cloudfoundry.org/cf-mesh/internal/envoyir"
+	"code.cloudfoundry.org/cf-mesh/internal/mesh"
 )
 
 // Per-instance hosts for container sidecars (ADR 19). Route-emitter
@@ -186,21 +187,9 @@ func (l *loadAssignments) of(cluster int) envoyir.LoadAssignment {
 	return envoyir.LoadAssignment{Cluster: name}
 }
 
-// perInstanceHost splits `<digits>.<parent>`.
+// perInstanceHost splits `<digits>.<parent>` (mesh.InstanceHost).
 func perInstanceHost(host string) (index, parent string, ok bool) {
-	if host == "" || host[0] < '0' || host[0] > '9' {
-		return "", "", false
-	}
-	index, parent, found := strings.Cut(host, ".")
-	if !found || index == "" || parent == "" {
-		return "", "", false
-	}
-	for _, r := range index {
-		if r < '0' || r > '9' {
-			return "", "", false
-		}
-	}
-	return index, parent, true
+	return mesh.InstanceHost(host)
 }
 
 // holdsAll reports whether every endpoint of some is one of all's, by
