@@ -42,8 +42,8 @@ func (t *Translator) ServedEndpoints() ServedEndpoints {
 // fails validation is left out; Translate reports it.
 //
 // A sidecar parent cluster keeps the per-instance hosts it folded, with
-// their changed endpoints (an instance that moved), and labels a started
-// instance at once: a new host `<index>.<parent>` on the cluster's port
+// their changed endpoints (an instance that moved), but those whose host
+// is gone (a stopped instance), and labels a started instance at once: a new host `<index>.<parent>` on the cluster's port
 // whose endpoints the cluster holds, and no folded instance holds or
 // indexes alike. Translate folds it by the same rules (planInstances), and
 // it alone decides the rare case it does not (the new host out of the
