@@ -110,7 +110,8 @@ var _ = Describe("Subscriber", func() {
 			Expect(json.Unmarshal(reply.Data, &greeting)).To(Succeed())
 			Expect(greeting).To(Equal(routerStart))
 			Expect(metricValue(registry, "cfmesh_copilot_nats_messages_total", "subject", "router.greet", "result", "accepted")).To(Equal(1.0))
-			Expect(logger.LogMessages()).To(ContainElement("test.nats-subscriber.router-start-published"))
+			// logged just after the publish, on the subscriber's goroutine
+			Eventually(logger.LogMessages, waitTimeout, pollEvery).Should(ContainElement("test.nats-subscriber.router-start-published"))
 		})
 
 		It("publishes router.start again after NATS restarts", func() {
