@@ -20,11 +20,7 @@ var _ = Describe("EndpointIndex.Changes, endpoints only (ADR 20)", func() {
 		another *networking.WorkloadEntry
 	)
 	BeforeEach(func() {
-		cfg = loadConfig("testdata/in/mesh-policies.yaml")
-		translator = envoyir.NewTranslator()
-		translator.Translate(cfg)
-		another = proto.Clone(serviceEntryOf(cfg, host).GetEndpoints()[0]).(*networking.WorkloadEntry)
-		another.Address, another.ServiceAccount = "10.255.3.99", "instance-another"
+		cfg, translator, another = billingTranslated()
 	})
 
 	It("is true when a host's ServiceEntry gains an instance of an app it names already, with every load assignment of the host", func() {
@@ -92,6 +88,19 @@ var _ = Describe("EndpointIndex.Changes, endpoints only (ADR 20)", func() {
 		}),
 	)
 })
+
+// billingTranslated is mesh-policies.yaml, a Translator that translated
+// it, and one more instance of the endpoints the app billing's
+// ServiceEntry names: the same labels and ports, another address and
+// identity.
+func billingTranslated() (mesh.Config, *envoyir.Translator, *networking.WorkloadEntry) {
+	cfg := loadConfig("testdata/in/mesh-policies.yaml")
+	translator := envoyir.NewTranslator()
+	translator.Translate(cfg)
+	another := proto.Clone(serviceEntryOf(cfg, "billing.apps.internal").GetEndpoints()[0]).(*networking.WorkloadEntry)
+	another.Address, another.ServiceAccount = "10.255.3.99", "instance-another"
+	return cfg, translator, another
+}
 
 // serviceEntryOf is cfg's ServiceEntry of host.
 func serviceEntryOf(cfg mesh.Config, host string) *networking.ServiceEntry {

@@ -34,11 +34,7 @@ var _ = Describe("EndpointIndex.Changes, per-instance hosts only (ADR 20, third 
 			resource(mesh.KindDestinationRule, "copilot-rule-for-"+instance, dr))...)
 	}
 	BeforeEach(func() {
-		cfg = loadConfig("testdata/in/mesh-policies.yaml")
-		translator = envoyir.NewTranslator()
-		translator.Translate(cfg)
-		another = proto.Clone(serviceEntryOf(cfg, host).GetEndpoints()[0]).(*networking.WorkloadEntry)
-		another.Address, another.ServiceAccount = "10.255.3.99", "instance-3"
+		cfg, translator, another = billingTranslated()
 	})
 
 	It("is true when an instance of an internal app starts, and when it stops", func() {

@@ -2,7 +2,6 @@ package xdsserver_test
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
@@ -24,14 +23,9 @@ var _ = Describe("Delta ADS, as Envoy gateways may speak it", func() {
 		server := xdsserver.New(lagertest.NewTestLogger("xds"), prometheus.NewRegistry(), "boot")
 		endpoints := backendSet{"v1": {{Address: "10.0.0.1", Port: 61001}}, "v2": {{Address: "10.0.0.2", Port: 61002}}}
 		Expect(server.Update(resources(shopIR(80, 20, endpoints)))).To(Succeed())
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- server.Serve(ctx, lis) }()
-		DeferCleanup(func() { cancel(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) })
+		address := serveUntilSpecEnds(server.Serve)
 
-		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		Expect(err).NotTo(HaveOccurred())
 		defer conn.Close()
 		streamCtx, stop := context.WithTimeout(context.Background(), 30*time.Second)

@@ -2,7 +2,6 @@ package xdsserver_test
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
@@ -36,17 +35,8 @@ var _ = Describe("Unanswered endpoints-first responses (ADR 20, third amendment)
 
 	BeforeEach(func() {
 		server = xdsserver.New(lagertest.NewTestLogger("xds"), prometheus.NewRegistry(), "boot-1")
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- server.Serve(ctx, lis) }()
-		DeferCleanup(func() {
-			cancel()
-			Eventually(done, 10*time.Second).Should(Receive(BeNil()))
-		})
+		address = serveUntilSpecEnds(server.Serve)
 		Expect(server.UpdateGeneration(resources(config("10.0.0.1")), 1)).To(Succeed())
-		address = lis.Addr().String()
 	})
 
 	connect := func(name string) *gateway {

@@ -2,10 +2,12 @@ package xdsserver_test
 
 import (
 	"context"
+	"net"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -93,4 +95,21 @@ func (c *adsClient) responses() (<-chan *discoveryv3.DiscoveryResponse, <-chan e
 func (c *adsClient) close() {
 	c.cancel()
 	c.conn.Close()
+}
+
+// serveUntilSpecEnds runs serve (a Server's Serve or ServeContainers) on a
+// loopback listener until the spec ends, expecting it to stop cleanly,
+// and returns the listener's address.
+func serveUntilSpecEnds(serve func(context.Context, net.Listener, ...grpc.ServerOption) error) string {
+	GinkgoHelper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, lis) }()
+	DeferCleanup(func() {
+		cancel()
+		Eventually(done, 10*time.Second).Should(Receive(BeNil()))
+	})
+	return lis.Addr().String()
 }

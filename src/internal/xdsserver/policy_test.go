@@ -2,7 +2,6 @@ package xdsserver_test
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
@@ -76,13 +75,7 @@ var _ = Describe("Route policy, as a proxyless gRPC client sees it", func() {
 		}
 		server := xdsserver.New(lagertest.NewTestLogger("xds"), prometheus.NewRegistry(), "boot")
 		Expect(server.Update(resources(policyIR(endpoints)))).To(Succeed())
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		address = lis.Addr().String()
-		serveCtx, stop := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- server.Serve(serveCtx, lis) }()
-		DeferCleanup(func() { stop(); Eventually(done, 10*time.Second).Should(Receive(BeNil())) })
+		address = serveUntilSpecEnds(server.Serve)
 	})
 
 	It("steers requests carrying the canary header to the canary destination only", func() {

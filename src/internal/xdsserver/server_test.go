@@ -2,7 +2,6 @@ package xdsserver_test
 
 import (
 	"context"
-	"net"
 	"time"
 
 	"code.cloudfoundry.org/lager/v3/lagertest"
@@ -49,16 +48,7 @@ var _ = Describe("Server", func() {
 		}
 		registry = prometheus.NewRegistry()
 		server = xdsserver.New(lagertest.NewTestLogger("xds"), registry, "boot-1")
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		address = lis.Addr().String()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- server.Serve(ctx, lis) }()
-		DeferCleanup(func() {
-			cancel()
-			Eventually(done, 10*time.Second).Should(Receive(BeNil()))
-		})
+		address = serveUntilSpecEnds(server.Serve)
 	})
 
 	It("answers nothing before the first update", func() {

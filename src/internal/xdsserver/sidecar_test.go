@@ -1,8 +1,6 @@
 package xdsserver_test
 
 import (
-	"context"
-	"net"
 	"runtime"
 	"time"
 
@@ -70,16 +68,7 @@ var _ = Describe("Serving container sidecars", func() {
 	BeforeEach(func() {
 		registry = prometheus.NewRegistry()
 		server = xdsserver.New(lagertest.NewTestLogger("xds"), registry, "boot-1")
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		Expect(err).NotTo(HaveOccurred())
-		containers = lis.Addr().String()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- server.ServeContainers(ctx, lis) }()
-		DeferCleanup(func() {
-			cancel()
-			Eventually(done, 10*time.Second).Should(Receive(BeNil()))
-		})
+		containers = serveUntilSpecEnds(server.ServeContainers)
 		Expect(server.Update(meshResources())).To(Succeed())
 	})
 
