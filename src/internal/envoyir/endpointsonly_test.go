@@ -116,17 +116,32 @@ func serviceEntryOf(cfg mesh.Config, host string) *networking.ServiceEntry {
 // replacing is cfg with its object of kind for host replaced by a changed
 // copy (a new object, as the copilot sends it).
 func replacing(cfg mesh.Config, kind mesh.Kind, host string, change func(proto.Message)) mesh.Config {
+	GinkgoHelper()
+	return replacingWhere(cfg, kind, func(r mesh.Resource) bool { return hostOf(r.Spec) == host }, change)
+}
+
+// replacingNamed is cfg with its object of kind and name replaced by a
+// changed copy.
+func replacingNamed(cfg mesh.Config, kind mesh.Kind, name string, change func(proto.Message)) mesh.Config {
+	GinkgoHelper()
+	return replacingWhere(cfg, kind, func(r mesh.Resource) bool { return r.Name == name }, change)
+}
+
+// replacingWhere is cfg with its objects of kind that match replaced by
+// changed copies; at least one must match.
+func replacingWhere(cfg mesh.Config, kind mesh.Kind, match func(mesh.Resource) bool, change func(proto.Message)) mesh.Config {
+	GinkgoHelper()
 	var out []mesh.Resource
 	found := false
 	for _, r := range all(cfg) {
-		if r.Kind == kind && hostOf(r.Spec) == host {
+		if r.Kind == kind && match(r) {
 			spec := proto.Clone(r.Spec)
 			change(spec)
 			r, found = resource(kind, r.Name, spec), true
 		}
 		out = append(out, r)
 	}
-	Expect(found).To(BeTrue(), "%s of %s", kind, host)
+	Expect(found).To(BeTrue(), "no %s matched", kind)
 	return config(out...)
 }
 

@@ -109,20 +109,3 @@ var _ = Describe("EndpointIndex.Changes, per-instance hosts only (ADR 20, third 
 		Expect(translator.EndpointIndex().Changes(changed).InstanceHostsOnly).To(BeFalse())
 	})
 })
-
-// replacingNamed is cfg with its object of kind and name replaced by a
-// changed copy.
-func replacingNamed(cfg mesh.Config, kind mesh.Kind, name string, change func(proto.Message)) mesh.Config {
-	var out []mesh.Resource
-	found := false
-	for _, r := range all(cfg) {
-		if r.Kind == kind && r.Name == name {
-			spec := proto.Clone(r.Spec)
-			change(spec)
-			r, found = resource(kind, r.Name, spec), true
-		}
-		out = append(out, r)
-	}
-	Expect(found).To(BeTrue(), "%s %s", kind, name)
-	return config(out...)
-}

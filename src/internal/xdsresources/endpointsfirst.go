@@ -43,9 +43,9 @@ func (t *Translator) ServedEndpoints() ServedEndpoints {
 //
 // A sidecar parent cluster keeps the per-instance hosts it folded, with
 // their changed endpoints (an instance that moved), but those whose host
-// is gone (a stopped instance), and labels a started instance at once: a new host `<index>.<parent>` on the cluster's port
-// whose endpoints the cluster holds, and no folded instance holds or
-// indexes alike. Translate folds it by the same rules (planInstances), and
+// is gone (a stopped instance), and labels a started instance at once: a
+// new host `<index>.<parent>` on the cluster's port whose endpoints the
+// cluster holds, and no folded instance holds or indexes alike. Translate folds it by the same rules (planInstances), and
 // it alone decides the rare case it does not (the new host out of the
 // sidecars' scope, or a parent with several clusters on the port): its
 // update then corrects the label, which no route of the parent selects
